@@ -1,0 +1,213 @@
+"""hkam: the command line. Thin: parses flags, checks paths, calls flows. Starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
+
+VERBS = ("run", "sql", "status", "extract")
+
+
+class UsageError(Exception):
+    """Bad flags or configuration: exit 2 with a message that says what to fix."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hkam",
+        description="Hong Kong advanced-manufacturing warehouse: commitments beside official statistics.",
+    )
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument(
+            "--warehouse",
+            help="warehouse file (default: $HKAM_WAREHOUSE, else warehouse/hkam.duckdb)",
+        )
+        return cmd
+
+    run = verb("run", "run the nightly job now (bundled snapshot unless --live)")
+    run.add_argument("--snapshot-dir", help="snapshot folder (default: $HKAM_SNAPSHOT_DIR, else bundled)")
+    run.add_argument("--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)")
+    run.add_argument("--live", action="store_true", help="fetch from the live sources")
+
+    sql = verb("sql", "run a read-only SQL query against the published warehouse")
+    sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    status = verb("status", "list the last runs and their counts")
+    status.add_argument("--limit", type=int, default=10)
+
+    extract = verb("extract", "extract amounts and job figures from text")
+    extract.add_argument("text")
+    extract.add_argument("--json", action="store_true", help="print one JSON object (the default)")
+    extract.add_argument("--dollar", choices=("HKD", "USD"), default="HKD", help="currency of a bare $")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        handler = {"run": _run, "sql": _sql, "status": _status, "extract": _extract}[args.verb]
+        return handler(args)
+    except UsageError as exc:
+        print(f"hkam {args.verb}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from flows.settings import load
+
+    return load(
+        getattr(args, "warehouse", None),
+        getattr(args, "snapshot_dir", None),
+        getattr(args, "reports_dir", None),
+    )
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """The folder for path exists or can be made, and we can write there."""
+    folder = path.parent if what == "warehouse" else path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the {what} folder {folder}: {exc.strerror}; pick another path") from exc
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"the {what} folder {folder} is not writable; fix its permissions or pick another path")
+    if path.exists() and what == "warehouse" and not os.access(path, os.W_OK):
+        raise UsageError(f"the warehouse file {path} is not writable; fix its permissions or use --warehouse")
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.live:
+        raise UsageError("--live arrives with the live fetchers (issue 3); run without it for the snapshot")
+    if not settings.snapshot_dir.is_dir():
+        raise UsageError(
+            f"snapshot folder {settings.snapshot_dir} does not exist; pass --snapshot-dir DIR "
+            "(a folder with register/*.csv) or unset HKAM_SNAPSHOT_DIR to use the bundled snapshot"
+        )
+    _check_writable(settings.warehouse, "warehouse")
+    _check_writable(settings.reports_dir, "reports")
+    from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
+    from flows.runs import new_run_id, read_run_log
+    from datetime import UTC, datetime
+
+    run_id = new_run_id(datetime.now(UTC))
+    nightly(
+        snapshot_dir=str(settings.snapshot_dir),
+        warehouse=str(settings.warehouse),
+        reports_dir=str(settings.reports_dir),
+        run_id=run_id,
+    )
+    record = next((r for r in read_run_log(settings.warehouse) if r["run_id"] == run_id), None)
+    if record is None:
+        print(f"hkam run: run {run_id} left no record; see the Prefect log above", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(record["summary"])
+    print(f"Warehouse: {settings.warehouse.resolve()}")
+    print(f"Reports:   {(settings.reports_dir / 'latest').resolve()}")
+    return int(record["exit_code"])
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    settings = _settings(args)
+    if not settings.warehouse.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse")
+    query = _describe_with_comments(args.query)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        try:
+            cursor = con.execute(query)
+        except duckdb.Error as exc:
+            text = str(exc)
+            if "read-only" in text.lower() or "read only" in text.lower():
+                text = f"the warehouse connection is read-only; hkam sql cannot change data ({text})"
+            print(f"hkam sql: {text}", file=sys.stderr)
+            return EXIT_USAGE
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    _print_rows(names, rows, args.format)
+    return EXIT_OK
+
+
+def _describe_with_comments(query: str) -> str:
+    """`describe s.t` also shows each column's comment (DuckDB's describe leaves them out)."""
+    words = query.strip().rstrip(";").split()
+    if len(words) == 2 and words[0].lower() == "describe" and "." in words[1]:
+        schema, table = words[1].split(".", 1)
+        lit = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
+        return (
+            "SELECT column_name, data_type AS column_type, is_nullable AS null, comment "
+            f"FROM duckdb_columns() WHERE schema_name = {lit(schema)} AND table_name = {lit(table)} "
+            "ORDER BY column_index"
+        )
+    return query
+
+
+def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif fmt == "json":
+        print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], ensure_ascii=False, default=str))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*names, show_lines=False)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        Console(width=max(120, Console().width)).print(table)
+        print(f"{len(rows)} row(s)")
+
+
+def _status(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows.runs import read_run_log
+
+    settings = _settings(args)
+    runs = {r["run_id"]: r for r in read_run_log(settings.warehouse, limit=args.limit)}
+    if settings.warehouse.exists():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            cur = con.execute(
+                "SELECT run_id, started_at, duration_s, status, rows_in, rows_loaded, rows_quarantined, "
+                "rows_unchanged FROM meta.run ORDER BY started_at DESC LIMIT ?",
+                [args.limit],
+            )
+            cols = [d[0] for d in cur.description or []]
+            for row in cur.fetchall():
+                rec = dict(zip(cols, row, strict=True))
+                runs.setdefault(rec["run_id"], {**rec, "started_at": str(rec["started_at"])})
+    if not runs:
+        print(f"no runs yet for {settings.warehouse}; start one with `hkam run`")
+        return EXIT_OK
+    names = ["run_id", "started_at", "duration_s", "status", "rows_in", "rows_loaded",
+             "rows_quarantined", "rows_unchanged"]  # fmt: skip
+    ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[: args.limit]
+    _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
+    return EXIT_OK
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from flows.transforms.extract import extract
+
+    print(json.dumps(extract(args.text, dollar=args.dollar).to_json_dict(), ensure_ascii=False))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""Table contracts: one YAML per table, from which DDL, polars schema and GX suite derive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import yaml
+
+from flows.resources import schemas_dir
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuite
+
+SEVERITIES = ("warn", "block")
+CHECK_KINDS = ("not_null", "unique", "accepted_values", "between", "regex")
+
+# DuckDB type -> polars dtype. Only these types are allowed in contracts, so the mapping is total.
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "BIGINT": pl.Int64(),
+    "INTEGER": pl.Int32(),
+    "DOUBLE": pl.Float64(),
+    "BOOLEAN": pl.Boolean(),
+    "DATE": pl.Date(),
+    "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+    "VARCHAR[]": pl.List(pl.String()),
+}
+
+
+class ContractError(ValueError):
+    """A contract file is malformed."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One declared check on a column (or the table when column is None)."""
+
+    kind: str
+    column: str | None
+    severity: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Stable, readable name used in quarantine rows and DQ results."""
+        target = self.column or "table"
+        if self.kind == "accepted_values":
+            return f"{target} in {sorted(self.args['values'])}"
+        if self.kind == "between":
+            return f"{target} between {self.args.get('min')} and {self.args.get('max')}"
+        if self.kind == "regex":
+            return f"{target} matches {self.args['pattern']}"
+        return f"{target} {self.kind}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: name, DuckDB type, unit, description and checks."""
+
+    name: str
+    type: str
+    description: str
+    unit: str | None = None
+    required: bool = True
+    origin: str = "source"
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def polars_type(self) -> pl.DataType:
+        """The polars dtype this column reads and casts to."""
+        return _POLARS_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A table or view declared once."""
+
+    table: str
+    kind: str
+    description: str
+    grain: tuple[str, ...]
+    columns: tuple[Column, ...]
+    table_checks: tuple[Check, ...] = ()
+    path: Path | None = None
+
+    @property
+    def schema(self) -> str:
+        """DuckDB schema (layer) name."""
+        return self.table.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """Table name without the schema."""
+        return self.table.split(".", 1)[1]
+
+    @property
+    def column_names(self) -> list[str]:
+        """Column names in declared order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def source_columns(self) -> list[Column]:
+        """Columns a source file carries (the loader adds the others)."""
+        return [c for c in self.columns if c.origin == "source"]
+
+    def column(self, name: str) -> Column:
+        """The column called name."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.table} has no column {name!r}")
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """Every check: the grain's uniqueness, column checks, then table checks."""
+        grain: tuple[Check, ...] = ()
+        if self.grain and self.kind == "table":
+            grain = (Check("unique", None, "block", {"columns": list(self.grain)}),)
+        col_checks = tuple(ch for col in self.columns for ch in col.checks)
+        return grain + col_checks + self.table_checks
+
+    def polars_schema(self) -> dict[str, pl.DataType]:
+        """Column name -> polars dtype."""
+        return {c.name: c.polars_type for c in self.columns}
+
+    def ddl(self) -> list[str]:
+        """CREATE TABLE statement plus COMMENT ON statements (tables only; views live in SQL)."""
+        stmts: list[str] = []
+        if self.kind == "table":
+            cols = ",\n  ".join(f"{_ident(c.name)} {c.type}" for c in self.columns)
+            key = f",\n  PRIMARY KEY ({', '.join(map(_ident, self.grain))})" if self.grain else ""
+            stmts.append(f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)")
+        return stmts + self.comments()
+
+    def comments(self) -> list[str]:
+        """COMMENT ON statements carrying the description, grain and units."""
+        kind = "TABLE" if self.kind == "table" else "VIEW"
+        grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
+        stmts = [f"COMMENT ON {kind} {self.qualified} IS {_literal(self.description + grain)}"]
+        for c in self.columns:
+            text = c.description + (f" [unit: {c.unit}]" if c.unit else "")
+            stmts.append(f"COMMENT ON COLUMN {self.qualified}.{_ident(c.name)} IS {_literal(text)}")
+        return stmts
+
+    @property
+    def qualified(self) -> str:
+        """Quoted schema.table identifier."""
+        return f"{_ident(self.schema)}.{_ident(self.name)}"
+
+    def gx_suite(self) -> ExpectationSuite:
+        """The Great Expectations suite for this contract (imports GX lazily: it is slow)."""
+        from flows.validation import build_suite
+
+        return build_suite(self)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parse_check(raw: Any, column: str | None, where: str) -> Check:
+    """Parse `not_null`, `{regex: ..., severity: block}` and the like."""
+    if isinstance(raw, str):
+        kind, spec = raw, {}
+    elif isinstance(raw, dict):
+        kinds = [k for k in raw if k in CHECK_KINDS]
+        if len(kinds) != 1:
+            raise ContractError(f"{where}: a check needs exactly one of {CHECK_KINDS}, got {raw}")
+        kind, spec = kinds[0], dict(raw)
+    else:
+        raise ContractError(f"{where}: cannot read check {raw!r}")
+    if kind not in CHECK_KINDS:
+        raise ContractError(f"{where}: unknown check {kind!r}; use one of {CHECK_KINDS}")
+    severity = spec.pop("severity", "warn")
+    if severity not in SEVERITIES:
+        raise ContractError(f"{where}: severity must be warn or block, got {severity!r}")
+    value = spec.pop(kind, None)
+    args: dict[str, Any] = {}
+    if kind == "accepted_values":
+        args = {"values": list(value)}
+    elif kind == "between":
+        lo, hi = value
+        args = {"min": lo, "max": hi}
+    elif kind == "regex":
+        args = {"pattern": str(value)}
+    if spec.get("message"):
+        args["message"] = spec.pop("message")
+    return Check(kind, column, severity, args)
+
+
+def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
+    """Build a Contract from the parsed YAML mapping."""
+    where = str(path or data.get("table", "contract"))
+    try:
+        table, description = data["table"], data["description"]
+        raw_columns = data.get("columns") or _inherited_columns(data)
+    except KeyError as exc:
+        raise ContractError(f"{where}: missing key {exc}") from exc
+    columns = []
+    for raw in raw_columns:
+        ctype = str(raw["type"]).upper()
+        if ctype not in _POLARS_TYPES:
+            raise ContractError(f"{where}: column {raw['name']}: unsupported type {ctype}")
+        checks = tuple(_parse_check(ch, raw["name"], where) for ch in raw.get("checks", []))
+        columns.append(
+            Column(
+                name=raw["name"],
+                type=ctype,
+                description=raw["description"],
+                unit=raw.get("unit"),
+                required=bool(raw.get("required", True)),
+                origin=str(raw.get("origin", "source")),
+                checks=checks,
+            )
+        )
+    table_checks = tuple(_parse_table_check(ch, where) for ch in data.get("checks", []))
+    return Contract(
+        table=table,
+        kind=data.get("kind", "table"),
+        description=description.strip(),
+        grain=tuple(data.get("grain", [])),
+        columns=tuple(columns),
+        table_checks=table_checks,
+        path=path,
+    )
+
+
+def _inherited_columns(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A view may take its columns from the table it shows (`columns_from`), declared once there."""
+    base = _raw_contract(data["columns_from"])
+    skip = set(data.get("exclude_columns", []))
+    return [
+        {k: v for k, v in col.items() if k != "checks"}
+        for col in base["columns"]
+        if col["name"] not in skip
+    ]
+
+
+def _raw_contract(table: str) -> dict[str, Any]:
+    """The YAML mapping of a table's contract, found by its schema.table name."""
+    schema, name = table.split(".", 1)
+    path = schemas_dir() / schema / f"{name}.yml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _parse_table_check(raw: dict[str, Any], where: str) -> Check:
+    """Table-level checks: row_count between [min, max]."""
+    if "row_count" not in raw:
+        raise ContractError(f"{where}: table checks support only row_count, got {raw}")
+    lo, hi = raw["row_count"]
+    return Check("row_count", None, raw.get("severity", "block"), {"min": lo, "max": hi})
+
+
+@cache
+def load_contracts() -> dict[str, Contract]:
+    """Every contract under schemas/, keyed by schema.table."""
+    contracts: dict[str, Contract] = {}
+    for path in sorted(schemas_dir().rglob("*.yml")):
+        contract = parse_contract(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+        contracts[contract.table] = contract
+    return contracts
+
+
+def contract(table: str) -> Contract:
+    """The contract of one table."""
+    return load_contracts()[table]

@@ -1,0 +1,153 @@
+"""The nightly Prefect flow: extract -> land -> validate -> transform -> load -> marts -> DQ -> publish."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows import pipeline as p
+from flows import warehouse as wh
+from flows.contracts import contract
+from flows.reports.dq import dq_markdown, dq_payload, write_dq
+from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
+from flows.settings import Settings, load
+from flows.validation import CheckResult
+
+land = task(p.land, name="land", cache_policy=NO_CACHE)
+validate_register = task(p.validate_register, name="validate register", cache_policy=NO_CACHE)
+stage_register = task(p.stage_register, name="transform register", cache_policy=NO_CACHE)
+load_register = task(p.load_register, name="load register", cache_policy=NO_CACHE)
+
+
+def _say(message: str) -> None:
+    """Progress line in the flow log."""
+    get_run_logger().info(message)
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run: RunSummary, now: datetime
+) -> list[CheckResult]:
+    """The register source end to end; returns its check results."""
+    counts = SourceCounts("register")
+    run.sources.append(counts)
+    files = p.register_files(settings.snapshot_dir)
+    landed = land(con, "register", files, wh.Workspace(settings.warehouse).landing)
+    counts.files = len(landed)
+    counts.files_unchanged = sum(not f.is_new for f in landed)
+    if landed and counts.files_unchanged == len(landed):
+        counts.rows_in = counts.unchanged = p.unchanged_rows(con, landed)
+        counts.status = "unchanged"
+        _say(f"register: {len(landed)} file(s) unchanged, skipped")
+        return []
+    raw = p.read_landed_register(landed, run.run_id)
+    counts.rows_in = raw.height
+    _say(f"register: {raw.height} rows from {len(landed)} file(s); validating")
+    outcome = validate_register(raw)
+    staged = stage_register(con, raw, outcome)
+    quarantine = p.quarantine_frame(raw, outcome, staged.rejects, now)
+    counts.quarantined = quarantine.get_column("line").n_unique()
+    counts.duplicates = staged.duplicates
+    load_register(con, raw, landed, staged, quarantine, counts, run.run_id, now)
+    _say(f"register: {counts.loaded} loaded, {counts.unchanged} unchanged")
+    return outcome.results
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, list[CheckResult]]
+) -> None:
+    """meta.dq_result and meta.run rows for this run, in one transaction."""
+    dq = pl.DataFrame(
+        [
+            {
+                "load_id": run.run_id,
+                "source": source,
+                "table_name": p.REGISTER,
+                "check_name": r.check.name,
+                "expectation": r.expectation,
+                "severity": r.check.severity,
+                "success": r.success,
+                "element_count": r.element_count,
+                "unexpected_count": r.unexpected_count,
+                "details": json.dumps(list(r.samples), ensure_ascii=False, default=str),
+            }
+            for source, results in checks.items()
+            for r in results
+        ],
+        schema=contract("meta.dq_result").polars_schema(),
+    )
+    data = {**run.to_json(), "started_at": run.started_at, "finished_at": run.finished_at}
+    meta_run = pl.DataFrame(
+        [{k: data.get(k) for k in contract("meta.run").column_names}],
+        schema=contract("meta.run").polars_schema(),
+    )
+    con.execute("BEGIN TRANSACTION")
+    con.register("run_dq", dq)
+    con.register("run_row", meta_run)
+    con.execute("INSERT INTO meta.dq_result BY NAME SELECT * FROM run_dq")
+    con.execute("INSERT INTO meta.run BY NAME SELECT * FROM run_row")
+    con.execute("COMMIT")
+    con.unregister("run_dq")
+    con.unregister("run_row")
+
+
+def execute(settings: Settings, run_id: str | None = None, live: bool = False) -> RunSummary:
+    """One run into a working copy, published atomically at the end; never half a run."""
+    now = datetime.now(UTC)
+    run = RunSummary(
+        run_id=run_id or new_run_id(now),
+        started_at=now,
+        warehouse=settings.warehouse,
+        reports_dir=settings.reports_dir,
+        snapshot_dir=str(settings.snapshot_dir),
+        live=live,
+    )
+    ws = wh.Workspace(settings.warehouse)
+    checks: dict[str, list[CheckResult]] = {}
+    try:
+        with wh.writer_lock(ws):
+            try:
+                with wh.connect(wh.start_work_copy(ws)) as con:
+                    wh.migrate(con)
+                    checks["register"] = _register(con, settings, run, now)
+                    run.status = "published"
+                    run.finished_at = datetime.now(UTC)
+                    _record(con, run, checks)
+                wh.publish(ws)
+            except (p.Blocked, p.InputError) as exc:
+                wh.discard(ws)
+                run.status = "blocked"
+                run.blocked_reasons.append(str(exc))
+            except BaseException:
+                wh.discard(ws)
+                raise
+    except wh.WarehouseBusy as exc:
+        run.status = "blocked"
+        run.blocked_reasons.append(str(exc))
+    run.finished_at = datetime.now(UTC)
+    payload = dq_payload(run, checks)
+    write_dq(settings.reports_dir, payload)
+    create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
+    append_run_log(run)
+    return run
+
+
+@flow(name="nightly")
+def nightly(
+    snapshot_dir: str | None = None,
+    warehouse: str | None = None,
+    reports_dir: str | None = None,
+    live: bool = False,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Nightly job: every source into the warehouse, DQ report, atomic publish."""
+    settings = load(warehouse, snapshot_dir, reports_dir)
+    run = execute(settings, run_id=run_id, live=live)
+    get_run_logger().info(run.paragraph())
+    return run.to_json()

@@ -1,0 +1,232 @@
+"""The steps of a run, as plain functions (flows wrap them as Prefect tasks)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from flows import warehouse as wh
+from flows.contracts import contract
+from flows.runs import SourceCounts
+from flows.sources.register import InputError, read_register, register_files
+from flows.transforms.commitments import Staged, stage
+from flows.transforms.entities import CompanyBook
+from flows.transforms.money import FX_SCHEMA
+from flows.transforms.sectors import Taxonomy, unmapped_labels
+from flows.validation import Outcome, validate
+
+REGISTER = "raw.register_commitment"
+
+
+class Blocked(RuntimeError):
+    """The run must stop before publishing; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A source file copied to the landing area."""
+
+    source: str
+    path: Path
+    sha256: str
+    landed_path: Path
+    is_new: bool
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def land(
+    con: duckdb.DuckDBPyConnection, source: str, files: list[Path], landing: Path
+) -> list[LandedFile]:
+    """Copy files into the landing area by content hash; mark those the warehouse has seen."""
+    seen = {
+        row[0]
+        for row in con.execute(
+            "SELECT sha256 FROM meta.source_file WHERE source = ?", [source]
+        ).fetchall()
+    }
+    out = []
+    for path in files:
+        sha = sha256_of(path)
+        target = landing / source / f"{sha[:16]}-{path.name}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(target.suffix + ".tmp")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+        out.append(LandedFile(source, path, sha, target, sha not in seen))
+    return out
+
+
+def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame:
+    """All register files as one text frame with provenance columns."""
+    spec = contract(REGISTER)
+    frames = [
+        read_register(f.landed_path, spec, shown_as=f.path).with_columns(
+            pl.lit(f.path.name).alias("source_file"),
+            pl.lit(f.sha256).alias("source_file_sha256"),
+            pl.lit(load_id).alias("load_id"),
+        )
+        for f in landed
+    ]
+    if not frames:
+        raise Blocked("no register/*.csv file in the snapshot; add the analyst's register there")
+    return pl.concat(frames).select(spec.column_names)
+
+
+def quarantine_frame(
+    raw: pl.DataFrame, outcome: Outcome, rejects: pl.DataFrame, now: datetime
+) -> pl.DataFrame:
+    """meta.quarantine rows: GX warn failures plus rows the transform set aside."""
+    records = []
+    src_cols = [c.name for c in contract(REGISTER).source_columns]
+    for row, reasons in outcome.reasons.items():
+        rec = raw.row(row, named=True)
+        for result, reason in reasons:
+            records.append(_qrow(rec, src_cols, result.check.name, result.expectation, reason, now))
+    by_line = {r["line"]: r for r in raw.iter_rows(named=True)}
+    for line, check_name, reason in rejects.iter_rows():
+        records.append(_qrow(by_line[line], src_cols, check_name, "transform", reason, now))
+    return pl.DataFrame(records, schema=contract("meta.quarantine").polars_schema())
+
+
+def _qrow(
+    rec: dict[str, object],
+    cols: list[str],
+    check: str,
+    expectation: str,
+    reason: str,
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "load_id": rec["load_id"],
+        "source": "register",
+        "source_file": rec["source_file"],
+        "source_file_sha256": rec["source_file_sha256"],
+        "line": rec["line"],
+        "check_name": check,
+        "expectation": expectation,
+        "reason": reason,
+        "raw": json.dumps({c: rec[c] for c in cols}, ensure_ascii=False),
+        "quarantined_at": now,
+    }
+
+
+def validate_register(raw: pl.DataFrame) -> Outcome:
+    """GX suite of the register contract; block failures raise Blocked."""
+    outcome = validate(raw, contract(REGISTER))
+    if outcome.blocked:
+        names = "; ".join(f"{r.check.name} ({r.unexpected_count} failing)" for r in outcome.blocked)
+        raise Blocked(f"register failed block check(s): {names}")
+    return outcome
+
+
+def stage_register(
+    con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, outcome: Outcome
+) -> Staged:
+    """Transform the rows that passed validation."""
+    bad = outcome.quarantined_rows()
+    passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
+    fx = con.sql("SELECT month, currency, hkd_per_unit FROM core.fx_rate").pl()
+    fx = fx if fx.height else pl.DataFrame(schema=FX_SCHEMA)
+    return stage(passing, fx, Taxonomy.load(), CompanyBook.load())
+
+
+def load_register(
+    con: duckdb.DuckDBPyConnection,
+    raw: pl.DataFrame,
+    landed: list[LandedFile],
+    staged: Staged,
+    quarantine: pl.DataFrame,
+    counts: SourceCounts,
+    load_id: str,
+    now: datetime,
+) -> None:
+    """Write raw rows, source files, quarantine, companies and the SCD-2 merge in one transaction."""
+    hist = contract("core.investment_commitment_history")
+    stage_cols = [c for c in hist.column_names if c in staged.commitments.columns] + ["line"]
+    stage_frame = staged.commitments.select(stage_cols).with_columns(
+        pl.col("source_file_sha256"), pl.col("load_id")
+    )
+    companies = staged.companies.with_columns(pl.lit(load_id).alias("load_id"))
+    files = pl.DataFrame(
+        [
+            {
+                "source": f.source,
+                "sha256": f.sha256,
+                "file_name": f.path.name,
+                "source_url": str(f.path),
+                "landed_path": str(f.landed_path),
+                "size_bytes": f.landed_path.stat().st_size,
+                "rows": raw.filter(pl.col("source_file_sha256") == f.sha256).height,
+                "first_load_id": load_id,
+                "landed_at": now,
+            }
+            for f in landed
+        ],
+        schema=contract("meta.source_file").polars_schema(),
+    )
+    keys = raw.select("commitment_id").drop_nulls().unique()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("stage_commitment", stage_frame)
+        con.register("landed_keys", keys)
+        con.register("landed_raw", raw)
+        con.register("landed_files", files)
+        con.register("landed_quarantine", quarantine)
+        con.register("landed_companies", companies)
+        before = _current_hashes(con)
+        con.execute(f"INSERT OR IGNORE INTO {REGISTER} BY NAME SELECT * FROM landed_raw")
+        con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
+        con.execute("INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM landed_quarantine")
+        con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
+        wh.run_sql(con, "load/merge_investment_commitment.sql", {"now": now})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("stage_commitment", "landed_keys", "landed_raw", "landed_files",
+                     "landed_quarantine", "landed_companies"):  # fmt: skip
+            con.unregister(name)
+    hashes = dict(zip(stage_frame["commitment_id"], stage_frame["row_hash"], strict=True))
+    counts.unchanged = sum(1 for k, h in hashes.items() if before.get(k) == h)
+    counts.loaded = len(hashes) - counts.unchanged
+    labels = unmapped_labels(staged.commitments)
+    if labels:
+        counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")
+
+
+def _current_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """commitment_id -> row_hash of current versions."""
+    rows = con.execute(
+        "SELECT commitment_id, row_hash FROM core.investment_commitment_history WHERE valid_to IS NULL"
+    ).fetchall()
+    return {k: h for k, h in rows}
+
+
+def unchanged_rows(con: duckdb.DuckDBPyConnection, landed: list[LandedFile]) -> int:
+    """Rows in files the warehouse already holds."""
+    shas = [f.sha256 for f in landed]
+    row = con.execute(
+        "SELECT coalesce(sum(rows), 0) FROM meta.source_file WHERE sha256 IN (SELECT unnest(?))",
+        [shas],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+__all__ = ["Blocked", "InputError", "register_files"]

@@ -1,0 +1,133 @@
+"""Run bookkeeping: ids, per-source counts, the summary paragraph and the run log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable, unique run id: UTC start time plus a short random suffix."""
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class SourceCounts:
+    """What happened to one source's rows in a run."""
+
+    source: str
+    files: int = 0
+    files_unchanged: int = 0
+    rows_in: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    status: str = "ok"
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """Outcome of a run: counts per source, status and where things are."""
+
+    run_id: str
+    started_at: datetime
+    warehouse: Path
+    reports_dir: Path
+    snapshot_dir: str
+    live: bool = False
+    finished_at: datetime | None = None
+    status: str = "running"
+    sources: list[SourceCounts] = field(default_factory=list)
+    blocked_reasons: list[str] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        """Sum of one count over sources."""
+        return sum(int(getattr(s, name)) for s in self.sources)
+
+    @property
+    def exit_code(self) -> int:
+        """0 published, 1 blocked or failed."""
+        return EXIT_OK if self.status == "published" else EXIT_BLOCKED
+
+    @property
+    def duration_s(self) -> float:
+        """Wall time so far."""
+        end = self.finished_at or datetime.now(UTC)
+        return (end - self.started_at).total_seconds()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning from every source."""
+        return [f"{s.source}: {w}" for s in self.sources for w in s.warnings]
+
+    def paragraph(self) -> str:
+        """The one-paragraph summary printed at the end of a run."""
+        head = {
+            "published": f"Run {self.run_id} published {self.warehouse}",
+            "blocked": f"Run {self.run_id} was BLOCKED; {self.warehouse} is unchanged",
+            "failed": f"Run {self.run_id} FAILED; {self.warehouse} is unchanged",
+        }.get(self.status, f"Run {self.run_id} is {self.status}")
+        counts = (
+            f"{self.total('rows_in')} rows in, {self.total('loaded')} loaded, "
+            f"{self.total('quarantined')} quarantined, {self.total('unchanged')} unchanged, "
+            f"{self.total('duplicates')} duplicates"
+        )
+        parts = [f"{head} in {self.duration_s:.1f} s: {counts}."]
+        if self.total("quarantined"):
+            parts.append("Quarantined rows are in meta.quarantine with their reasons.")
+        parts += [f"Blocked: {r}" for r in self.blocked_reasons]
+        parts += [f"Warning: {w}" for w in self.warnings]
+        failed = [s for s in self.sources if s.status == "failed"]
+        parts += [f"Source {s.source} failed: {s.message}" for s in failed]
+        parts.append(f"Reports: {self.reports_dir / 'runs' / self.run_id}.")
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict of the summary."""
+        data = asdict(self)
+        data.update(
+            warehouse=str(self.warehouse),
+            reports_dir=str(self.reports_dir),
+            started_at=self.started_at.isoformat(),
+            finished_at=self.finished_at.isoformat() if self.finished_at else None,
+            duration_s=round(self.duration_s, 3),
+            exit_code=self.exit_code,
+            rows_in=self.total("rows_in"),
+            rows_loaded=self.total("loaded"),
+            rows_quarantined=self.total("quarantined"),
+            rows_unchanged=self.total("unchanged"),
+            rows_duplicate=self.total("duplicates"),
+            summary=self.paragraph(),
+        )
+        return data
+
+
+def run_log(warehouse: Path) -> Path:
+    """Append-only log of every run, blocked ones included (they publish nothing)."""
+    return warehouse.with_name(f".{warehouse.stem}.runs.jsonl")
+
+
+def append_run_log(summary: RunSummary) -> None:
+    """Record a finished run in the run log."""
+    path = run_log(summary.warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(summary.to_json(), ensure_ascii=False, default=str) + "\n")
+
+
+def read_run_log(warehouse: Path, limit: int = 20) -> list[dict[str, Any]]:
+    """The last runs from the run log, newest first."""
+    path = run_log(warehouse)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    return [json.loads(line) for line in reversed(lines) if line.strip()]

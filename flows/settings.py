@@ -1,0 +1,39 @@
+"""The one reader of the environment: paths and options with their defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.resources import snapshot_dir
+
+DEFAULT_WAREHOUSE = Path("warehouse/hkam.duckdb")
+DEFAULT_REPORTS = Path("reports")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one command."""
+
+    warehouse: Path
+    snapshot_dir: Path
+    reports_dir: Path
+    keep_versions: int = 7
+    webhook_url: str | None = None
+
+
+def load(
+    warehouse: str | Path | None = None,
+    snapshot: str | Path | None = None,
+    reports: str | Path | None = None,
+) -> Settings:
+    """Flags win over HKAM_* environment variables, which win over the defaults."""
+    env = os.environ
+    return Settings(
+        warehouse=Path(warehouse or env.get("HKAM_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        snapshot_dir=Path(snapshot or env.get("HKAM_SNAPSHOT_DIR") or snapshot_dir()),
+        reports_dir=Path(reports or env.get("HKAM_REPORTS_DIR") or DEFAULT_REPORTS),
+        keep_versions=int(env.get("HKAM_KEEP_VERSIONS", "7")),
+        webhook_url=env.get("HKAM_WEBHOOK_URL") or None,
+    )

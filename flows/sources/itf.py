@@ -1,0 +1,174 @@
+"""ITF annual approved-projects CSV (annuallist_<YYYY>_e.csv): decode and parse."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import polars as pl
+
+from flows.sources import http
+from flows.sources.errors import SourceError
+
+URL_TEMPLATE = "https://www.itf.gov.hk/datagovhk/annuallist_{year}_e.csv"
+
+# Order matters. UTF-8 (with or without BOM) is tried first: its strict decoder almost never
+# accepts bytes that were written in another encoding. Big5-HKSCS comes next because its
+# strict decoder rejects most Latin-1 text (an accented byte must be followed by a valid
+# trail byte), whereas cp1252 and iso-8859-1 accept nearly any byte and would quietly turn
+# Big5 into mojibake. cp1252 precedes iso-8859-1 because the Windows files use its curly
+# quotes (0x91-0x94) and it rejects the five undefined bytes; iso-8859-1 never fails, so it
+# is last. Every candidate is strict: no U+FFFD is ever produced.
+ENCODINGS = ("utf-8-sig", "big5hkscs", "cp1252", "iso-8859-1")
+# A CJK character wedged between two Latin letters ("R<CJK>eau") means Latin-1 text that
+# happened to form valid Big5 pairs, not Chinese.
+_LATIN_MISREAD = re.compile(
+    "[A-Za-z][\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff][A-Za-z]"
+)
+
+COLUMNS = {
+    "no.": "no",
+    "programme": "programme",
+    "reference no.": "reference_no",
+    "project title": "project_title",
+    "lead applicant": "lead_applicant",
+    "funds approved": "funds_approved",
+    "revised funds approved": "revised_funds_approved",
+    "remarks": "remarks",
+}
+REQUIRED = ("no", "programme", "project_title", "lead_applicant", "funds_approved")
+PLACEHOLDERS = frozenset({"", "-", "--", "0", "n/a", "na", "nil"})
+# Bare numbers at or above this are already whole HK$: no single project approves
+# HK$10 billion, and no absolute grant is below HK$10,000.
+ABSOLUTE_THRESHOLD = 10_000.0
+
+SCHEMA: dict[str, pl.DataType] = {
+    "year": pl.Int32(),
+    "programme": pl.String(),
+    "reference_no": pl.String(),
+    "project_title": pl.String(),
+    "lead_applicant": pl.String(),
+    "funds_approved_hkd": pl.Float64(),
+    "revised_funds_approved_hkd": pl.Float64(),
+    "remarks": pl.String(),
+    "source_url": pl.String(),
+}
+
+
+def decode(raw: bytes) -> str:
+    """Decode an ITF CSV whatever the year's encoding; never returns U+FFFD."""
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\ufffd" in text:
+            continue
+        if encoding == "big5hkscs" and _LATIN_MISREAD.search(text):
+            continue
+        return text
+    raise SourceError("ITF CSV: no candidate encoding decodes it without replacement characters")
+
+
+def _canonical(header: str) -> str | None:
+    key = re.sub(r"\s+", " ", header.replace("*", "").replace("\ufeff", "")).strip().lower()
+    key = re.sub(r"\s*\((hk)?\$\s*m\)$", "", key)
+    return COLUMNS.get(key)
+
+
+def money_hkd(text: str | None, *, placeholder_is_null: bool = True) -> float | None:
+    """'2.799' ($M) -> 2799000.0; 'HK$12,345,678' -> 12345678.0; placeholders -> None."""
+    if text is None:
+        return None
+    raw = text.strip()
+    if placeholder_is_null and raw.lower() in PLACEHOLDERS:
+        return None
+    absolute = "$" in raw
+    number = re.sub(r"(?i)hk\$|\$|,|\s", "", raw)
+    try:
+        value = float(number)
+    except ValueError as exc:
+        raise SourceError(f"ITF amount {text!r} is not a number") from exc
+    if not absolute and abs(value) < ABSOLUTE_THRESHOLD:
+        value *= 1_000_000
+    return float(round(value))
+
+
+def _approved(text: str | None) -> float | None:
+    # An approved amount of 0 is a value; only a blank or dash means "not stated".
+    if (text or "").strip() in ("", "-", "--"):
+        return None
+    return money_hkd(text, placeholder_is_null=False)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    text = (value or "").strip()
+    return text or None
+
+
+def parse(raw: bytes, *, year: int, source_url: str) -> pl.DataFrame:
+    """Parse one year's list into one row per approved project, amounts in whole HK$."""
+    reader = csv.reader(io.StringIO(decode(raw), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise SourceError(f"ITF {source_url}: empty file")
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        canonical = _canonical(name)
+        if canonical and canonical not in index:
+            index[canonical] = i
+    missing = [c for c in REQUIRED if c not in index]
+    if missing:
+        raise SourceError(f"ITF {source_url}: missing columns {missing}; header was {header}")
+
+    def cell(row: list[str], name: str) -> str | None:
+        i = index.get(name)
+        return row[i] if i is not None and i < len(row) else None
+
+    rows: list[dict[str, Any]] = []
+    for row in reader:
+        # Footnotes follow the table; only numbered rows are projects.
+        if not re.fullmatch(r"\d+\.?", (cell(row, "no") or "").strip()):
+            continue
+        rows.append(
+            {
+                "year": year,
+                "programme": _blank_to_none(cell(row, "programme")),
+                "reference_no": _blank_to_none(cell(row, "reference_no")),
+                "project_title": _blank_to_none(cell(row, "project_title")),
+                "lead_applicant": _blank_to_none(cell(row, "lead_applicant")),
+                "funds_approved_hkd": _approved(cell(row, "funds_approved")),
+                "revised_funds_approved_hkd": money_hkd(cell(row, "revised_funds_approved")),
+                "remarks": _blank_to_none(cell(row, "remarks")),
+                "source_url": source_url,
+            }
+        )
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
+
+
+def fetch(
+    year: int,
+    *,
+    landing_dir: Path,
+    client: httpx.Client | None = None,
+    url: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+    timeout: tuple[float, float] = (5.0, 30.0),
+    retries: int = 4,
+) -> tuple[pl.DataFrame, http.Landed]:
+    """Fetch one year's list live, land it, then parse it."""
+    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+    landed = http.fetch(
+        url or URL_TEMPLATE.format(year=year),
+        landing_dir=landing_dir,
+        client=client,
+        timeout=timeout,
+        retries=retries,
+        **extra,
+    )
+    return parse(landed.path.read_bytes(), year=year, source_url=landed.url), landed

@@ -1,0 +1,106 @@
+"""Register rows (validated text) to typed commitment versions, ready to merge."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+
+from flows.transforms.entities import CompanyBook, match_companies
+from flows.transforms.money import to_hkd_usd
+from flows.transforms.sectors import Taxonomy, map_sectors
+
+# Columns whose change makes a new version (provenance and derived FX are not business content).
+BUSINESS_COLUMNS = [
+    "party", "company_name", "announced_on", "amount_text", "amount", "currency", "qualifier",
+    "jobs", "jobs_qualifier", "sector_label", "location", "scope", "is_cumulative", "series_id",
+    "covered_by", "phasing_years", "status", "source_url", "confidence", "notes",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Typed commitments, the company table, and rows set aside by the transform."""
+
+    commitments: pl.DataFrame
+    companies: pl.DataFrame
+    rejects: pl.DataFrame  # line, check_name, reason
+    duplicates: int
+
+
+def _empty(col: str) -> pl.Expr:
+    """Blank text is no value."""
+    return pl.when(pl.col(col).str.strip_chars() == "").then(None).otherwise(pl.col(col).str.strip_chars())
+
+
+def content_hash(columns: list[str]) -> pl.Expr:
+    """sha1 of the columns' text: stable across runs and library versions (polars' hash is not)."""
+    joined = pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns], separator="\x1f"
+    )
+    return joined.map_batches(
+        lambda s: pl.Series([hashlib.sha1(v.encode()).hexdigest() for v in s], dtype=pl.String),
+        return_dtype=pl.String,
+    )
+
+
+def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Cast validated register text to typed columns (blank -> null)."""
+    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
+    df = raw.with_columns([_empty(c).alias(c) for c in text_cols])
+    day = pl.col("announced_on").str.to_date("%Y-%m-%d", strict=False)
+    month = pl.col("announced_on").str.to_date("%Y-%m", strict=False)
+    return df.with_columns(
+        pl.coalesce(day, month).alias("announced_on_date"),
+        pl.when(day.is_not_null())
+        .then(pl.lit("day"))
+        .when(month.is_not_null())
+        .then(pl.lit("month"))
+        .otherwise(pl.lit("unknown"))
+        .alias("announced_precision"),
+        pl.col("amount").cast(pl.Float64, strict=False),
+        pl.col("jobs").cast(pl.Int64, strict=False),
+        pl.col("phasing_years").cast(pl.Int32, strict=False),
+        (pl.col("is_cumulative") == "true").fill_null(False).alias("is_cumulative"),
+        pl.col("company").alias("company_name"),
+    )
+
+
+def stage(
+    raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: CompanyBook
+) -> Staged:
+    """Type, dedupe, convert money, map sectors and companies; pure (no I/O)."""
+    typed = type_rows(raw)
+    bad_date = typed.filter(pl.col("announced_on").is_not_null() & pl.col("announced_on_date").is_null())
+    rejects = bad_date.select(
+        "line",
+        pl.lit("announced_on parses as a date").alias("check_name"),
+        pl.format("announced_on {} is not a calendar date", pl.col("announced_on")).alias("reason"),
+    )
+    typed = typed.filter(~pl.col("line").is_in(bad_date.get_column("line").implode()))
+    typed = typed.drop("announced_on").rename({"announced_on_date": "announced_on"})
+    typed = typed.with_columns(content_hash(BUSINESS_COLUMNS).alias("row_hash"))
+    # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
+    # last row (the analyst's latest edit) and sets the earlier ones aside, so nothing is lost.
+    before = typed.height
+    typed = typed.unique(subset=["commitment_id", "row_hash"], keep="last", maintain_order=True)
+    duplicates = before - typed.height
+    is_last = pl.col("line") == pl.col("line").max().over("commitment_id")
+    superseded = typed.filter(~is_last).join(
+        typed.filter(is_last).select("commitment_id", pl.col("line").alias("_kept")), on="commitment_id"
+    )
+    rejects = pl.concat([
+        rejects,
+        superseded.select(
+            "line",
+            pl.lit("commitment_id unique in the register").alias("check_name"),
+            pl.format("commitment_id {} appears again on line {}, which is kept", "commitment_id", "_kept").alias("reason"),
+        ),
+    ])  # fmt: skip
+    typed = typed.filter(is_last)
+    typed = typed.with_columns(pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year"))
+    typed = to_hkd_usd(typed, fx)
+    typed = map_sectors(typed, taxonomy)
+    typed, companies = match_companies(typed, book)
+    return Staged(typed, companies, rejects.sort("line"), duplicates)

@@ -1,0 +1,106 @@
+"""Company matching: one company row per real company, whatever the spelling."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from flows.resources import taxonomy_dir
+
+_PARENS = re.compile(r"[(（][^)）]*[)）]")
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACES = re.compile(r"\s+")
+# Legal and place suffixes that do not tell companies apart ("Pudu Robotics HK" = "Pudu Robotics").
+_SUFFIX = re.compile(
+    r"(\s+(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|hk|hong kong))+$"
+)
+
+
+def fold(name: str) -> str:
+    """Matching key: NFKC, case-folded, without parentheses, punctuation or legal suffixes."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _PARENS.sub(" ", text)
+    text = _PUNCT.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    return _SUFFIX.sub("", text).strip()
+
+
+def slug(name: str) -> str:
+    """company_id: the folded canonical name with hyphens."""
+    return fold(name).replace(" ", "-") or "unknown"
+
+
+@dataclass
+class CompanyBook:
+    """Reviewed aliases: folded name -> canonical English name, plus names and regions."""
+
+    canonical: dict[str, str] = field(default_factory=dict)
+    name_zh: dict[str, str] = field(default_factory=dict)
+    hq_region: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> CompanyBook:
+        """Read the reviewed alias file."""
+        path = path or taxonomy_dir() / "company_aliases.yml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        book = cls()
+        for name, info in (data.get("companies") or {}).items():
+            info = info or {}
+            for alias in [name, *(info.get("aliases") or [])]:
+                book.canonical[fold(alias)] = name
+            if info.get("name_zh"):
+                book.canonical[fold(info["name_zh"])] = name
+                book.name_zh[name] = info["name_zh"]
+            if info.get("hq_region"):
+                book.hq_region[name] = info["hq_region"]
+        return book
+
+    def resolve(self, name: str) -> str:
+        """Canonical English name for a source name (itself when unknown, minus suffixes)."""
+        return self.canonical.get(fold(name), _PARENS.sub("", name).strip())
+
+
+def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add company_id to company rows; return (rows, core.company frame)."""
+    is_company = pl.col("party") == "company"
+    names = rows.filter(is_company).select("company_name", "company_zh").unique(maintain_order=True)
+    canon = {n: book.resolve(n) for n in names.get_column("company_name").to_list()}
+    rows = rows.with_columns(
+        pl.when(is_company)
+        .then(pl.col("company_name").replace_strict(canon, default=None).map_elements(slug, pl.String))
+        .otherwise(None)
+        .alias("company_id")
+    )
+    companies: dict[str, dict[str, object]] = {}
+    for name, zh in names.iter_rows():
+        canonical = canon[name]
+        entry = companies.setdefault(
+            slug(canonical),
+            {
+                "company_id": slug(canonical),
+                "name_en": canonical,
+                "name_zh": book.name_zh.get(canonical) or zh,
+                "aliases": set(),
+                "hq_region": book.hq_region.get(canonical),
+            },
+        )
+        if name != canonical:
+            entry["aliases"].add(name)  # type: ignore[attr-defined]
+        if not entry["name_zh"] and zh:
+            entry["name_zh"] = zh
+    table = pl.DataFrame(
+        [{**e, "aliases": sorted(e["aliases"])} for e in companies.values()],  # type: ignore[call-overload]
+        schema={
+            "company_id": pl.String,
+            "name_en": pl.String,
+            "name_zh": pl.String,
+            "aliases": pl.List(pl.String),
+            "hq_region": pl.String,
+        },
+    ).sort("company_id")
+    return rows, table

@@ -1,0 +1,52 @@
+"""Money: HK$ and US$ beside every stated amount, at the HKMA month-end rate."""
+
+from __future__ import annotations
+
+import polars as pl
+
+FX_SCHEMA = {"month": pl.Date(), "currency": pl.String(), "hkd_per_unit": pl.Float64()}
+
+
+def _rate_asof(rows: pl.DataFrame, fx: pl.DataFrame, currency: pl.Expr, name: str) -> pl.DataFrame:
+    """Join the rate of `currency` for the announcement month, or the latest earlier month."""
+    keyed = rows.with_columns(currency.alias("_cur"), pl.col("announced_on").dt.truncate("1mo").alias("_month"))
+    rates = fx.select(
+        pl.col("month").alias("_month"),
+        pl.col("currency").alias("_cur"),
+        pl.col("hkd_per_unit").alias(name),
+        pl.col("month").alias(f"{name}_month"),
+    ).sort("_month")
+    known = keyed.filter(pl.col("_month").is_not_null() & pl.col("_cur").is_not_null()).sort("_month")
+    joined = known.join_asof(rates, on="_month", by="_cur", strategy="backward")
+    unknown = keyed.filter(pl.col("_month").is_null() | pl.col("_cur").is_null()).with_columns(
+        pl.lit(None, pl.Float64).alias(name), pl.lit(None, pl.Date).alias(f"{name}_month")
+    )
+    return pl.concat([joined, unknown]).sort("_idx").drop("_cur", "_month")
+
+
+def to_hkd_usd(rows: pl.DataFrame, fx: pl.DataFrame) -> pl.DataFrame:
+    """Add amount_hkd, amount_usd, fx_rate_month and fx_method to rows with amount/currency."""
+    fx = fx.select(list(FX_SCHEMA)).cast(FX_SCHEMA)  # type: ignore[arg-type]
+    rows = rows.with_row_index("_idx")
+    rows = _rate_asof(rows, fx, pl.col("currency"), "_own")
+    rows = _rate_asof(rows, fx, pl.lit("USD"), "_usd")
+    amount, cur = pl.col("amount"), pl.col("currency")
+    own_rate = pl.when(cur == "HKD").then(pl.lit(1.0)).otherwise(pl.col("_own"))
+    hkd = amount * own_rate
+    usd = pl.when(cur == "USD").then(amount).otherwise(hkd / pl.col("_usd"))
+    rate_month = (
+        pl.when(cur == "HKD").then(pl.col("_usd_month")).otherwise(pl.col("_own_month"))
+    )
+    method = (
+        pl.when(amount.is_null())
+        .then(pl.lit("none"))
+        .when(hkd.is_null() | usd.is_null())
+        .then(pl.lit("missing_rate"))
+        .otherwise(pl.lit("hkma_month_end"))
+    )
+    return rows.with_columns(
+        hkd.alias("amount_hkd"),
+        usd.alias("amount_usd"),
+        pl.when(amount.is_null()).then(None).otherwise(rate_month).alias("fx_rate_month"),
+        method.alias("fx_method"),
+    ).drop("_idx", "_own", "_own_month", "_usd", "_usd_month")
