@@ -23,7 +23,7 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hkam",
-        description="Hong Kong advanced-manufacturing warehouse: commitments beside official statistics.",
+        description="Hong Kong advanced-manufacturing warehouse: commitments and statistics.",
     )
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
@@ -36,8 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         return cmd
 
     run = verb("run", "run the nightly job now (bundled snapshot unless --live)")
-    run.add_argument("--snapshot-dir", help="snapshot folder (default: $HKAM_SNAPSHOT_DIR, else bundled)")
-    run.add_argument("--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)")
+    run.add_argument(
+        "--snapshot-dir", help="snapshot folder (default: $HKAM_SNAPSHOT_DIR, else bundled)"
+    )
+    run.add_argument(
+        "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
+    )
     run.add_argument("--live", action="store_true", help="fetch from the live sources")
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
@@ -50,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     extract = verb("extract", "extract amounts and job figures from text")
     extract.add_argument("text")
     extract.add_argument("--json", action="store_true", help="print one JSON object (the default)")
-    extract.add_argument("--dollar", choices=("HKD", "USD"), default="HKD", help="currency of a bare $")
+    extract.add_argument(
+        "--dollar", choices=("HKD", "USD"), default="HKD", help="currency of a bare $"
+    )
     return parser
 
 
@@ -81,17 +87,25 @@ def _check_writable(path: Path, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create the {what} folder {folder}: {exc.strerror}; pick another path") from exc
+        raise UsageError(
+            f"cannot create the {what} folder {folder}: {exc.strerror}; pick another path"
+        ) from exc
     if not os.access(folder, os.W_OK):
-        raise UsageError(f"the {what} folder {folder} is not writable; fix its permissions or pick another path")
+        raise UsageError(
+            f"the {what} folder {folder} is not writable; fix its permissions or pick another path"
+        )
     if path.exists() and what == "warehouse" and not os.access(path, os.W_OK):
-        raise UsageError(f"the warehouse file {path} is not writable; fix its permissions or use --warehouse")
+        raise UsageError(
+            f"the warehouse file {path} is not writable; fix its permissions or use --warehouse"
+        )
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.live:
-        raise UsageError("--live arrives with the live fetchers (issue 3); run without it for the snapshot")
+        raise UsageError(
+            "--live arrives with the live fetchers (issue 3); run without it for the snapshot"
+        )
     if not settings.snapshot_dir.is_dir():
         raise UsageError(
             f"snapshot folder {settings.snapshot_dir} does not exist; pass --snapshot-dir DIR "
@@ -99,9 +113,10 @@ def _run(args: argparse.Namespace) -> int:
         )
     _check_writable(settings.warehouse, "warehouse")
     _check_writable(settings.reports_dir, "reports")
+    from datetime import UTC, datetime
+
     from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
     from flows.runs import new_run_id, read_run_log
-    from datetime import UTC, datetime
 
     run_id = new_run_id(datetime.now(UTC))
     nightly(
@@ -125,7 +140,9 @@ def _sql(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if not settings.warehouse.exists():
-        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse")
+        raise UsageError(
+            f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
+        )
     query = _describe_with_comments(args.query)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         try:
@@ -133,7 +150,9 @@ def _sql(args: argparse.Namespace) -> int:
         except duckdb.Error as exc:
             text = str(exc)
             if "read-only" in text.lower() or "read only" in text.lower():
-                text = f"the warehouse connection is read-only; hkam sql cannot change data ({text})"
+                text = (
+                    f"the warehouse connection is read-only; hkam sql cannot change data ({text})"
+                )
             print(f"hkam sql: {text}", file=sys.stderr)
             return EXIT_USAGE
         names = [d[0] for d in cursor.description or []]
@@ -147,13 +166,18 @@ def _describe_with_comments(query: str) -> str:
     words = query.strip().rstrip(";").split()
     if len(words) == 2 and words[0].lower() == "describe" and "." in words[1]:
         schema, table = words[1].split(".", 1)
-        lit = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
         return (
             "SELECT column_name, data_type AS column_type, is_nullable AS null, comment "
-            f"FROM duckdb_columns() WHERE schema_name = {lit(schema)} AND table_name = {lit(table)} "
+            f"FROM duckdb_columns() WHERE schema_name = {lit(schema)} "
+            f"AND table_name = {lit(table)} "
             "ORDER BY column_index"
         )
     return query
+
+
+def lit(text: str) -> str:
+    """SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
@@ -162,7 +186,11 @@ def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None
         writer.writerow(names)
         writer.writerows(rows)
     elif fmt == "json":
-        print(json.dumps([dict(zip(names, r, strict=True)) for r in rows], ensure_ascii=False, default=str))
+        print(
+            json.dumps(
+                [dict(zip(names, r, strict=True)) for r in rows], ensure_ascii=False, default=str
+            )
+        )
     else:
         from rich.console import Console
         from rich.table import Table
@@ -184,7 +212,8 @@ def _status(args: argparse.Namespace) -> int:
     if settings.warehouse.exists():
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             cur = con.execute(
-                "SELECT run_id, started_at, duration_s, status, rows_in, rows_loaded, rows_quarantined, "
+                "SELECT run_id, started_at, duration_s, status, rows_in, rows_loaded, "
+                "rows_quarantined, "
                 "rows_unchanged FROM meta.run ORDER BY started_at DESC LIMIT ?",
                 [args.limit],
             )

@@ -1,4 +1,4 @@
-"""The nightly Prefect flow: extract -> land -> validate -> transform -> load -> marts -> DQ -> publish."""
+"""The nightly Prefect flow: land -> validate -> transform -> load -> marts -> DQ -> publish."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from flows.contracts import contract
 from flows.reports.dq import dq_markdown, dq_payload, write_dq
 from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
-from flows.validation import CheckResult
+from flows.validation import CheckResult, Outcome
 
-land = task(p.land, name="land", cache_policy=NO_CACHE)
-validate_register = task(p.validate_register, name="validate register", cache_policy=NO_CACHE)
-stage_register = task(p.stage_register, name="transform register", cache_policy=NO_CACHE)
-load_register = task(p.load_register, name="load register", cache_policy=NO_CACHE)
+land = task(name="land", cache_policy=NO_CACHE)(p.land)
+validate_register = task(name="validate register", cache_policy=NO_CACHE)(p.validate_register)
+stage_register = task(name="transform register", cache_policy=NO_CACHE)(p.stage_register)
+load_register = task(name="load register", cache_policy=NO_CACHE)(p.load_register)
 
 
 def _say(message: str) -> None:
@@ -49,7 +49,7 @@ def _register(
     raw = p.read_landed_register(landed, run.run_id)
     counts.rows_in = raw.height
     _say(f"register: {raw.height} rows from {len(landed)} file(s); validating")
-    outcome = validate_register(raw)
+    outcome: Outcome = validate_register(raw)
     staged = stage_register(con, raw, outcome)
     quarantine = p.quarantine_frame(raw, outcome, staged.rejects, now)
     counts.quarantined = quarantine.get_column("line").n_unique()

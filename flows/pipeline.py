@@ -135,9 +135,7 @@ def validate_register(raw: pl.DataFrame) -> Outcome:
     return outcome
 
 
-def stage_register(
-    con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, outcome: Outcome
-) -> Staged:
+def stage_register(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, outcome: Outcome) -> Staged:
     """Transform the rows that passed validation."""
     bad = outcome.quarantined_rows()
     passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
@@ -156,7 +154,7 @@ def load_register(
     load_id: str,
     now: datetime,
 ) -> None:
-    """Write raw rows, source files, quarantine, companies and the SCD-2 merge in one transaction."""
+    """Raw rows, source files, quarantine, companies and the SCD-2 merge: one transaction."""
     hist = contract("core.investment_commitment_history")
     stage_cols = [c for c in hist.column_names if c in staged.commitments.columns] + ["line"]
     stage_frame = staged.commitments.select(stage_cols).with_columns(
@@ -214,7 +212,8 @@ def load_register(
 def _current_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """commitment_id -> row_hash of current versions."""
     rows = con.execute(
-        "SELECT commitment_id, row_hash FROM core.investment_commitment_history WHERE valid_to IS NULL"
+        "SELECT commitment_id, row_hash FROM core.investment_commitment_history "
+        "WHERE valid_to IS NULL"
     ).fetchall()
     return {k: h for k, h in rows}
 

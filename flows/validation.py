@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -55,10 +56,9 @@ class Outcome:
 
 def _expectation(check: Check) -> Any:
     """The GX expectation object for one check."""
-    import great_expectations.expectations as gxe
-
+    gxe: Any = importlib.import_module("great_expectations.expectations")
     meta = {"check": check.name, "severity": check.severity}
-    col = check.column
+    col = check.column or ""
     if check.kind == "not_null":
         return gxe.ExpectColumnValuesToNotBeNull(column=col, meta=meta)
     if check.kind == "unique" and check.args.get("columns"):
@@ -69,7 +69,9 @@ def _expectation(check: Check) -> Any:
     if check.kind == "unique":
         return gxe.ExpectColumnValuesToBeUnique(column=col, meta=meta)
     if check.kind == "accepted_values":
-        return gxe.ExpectColumnValuesToBeInSet(column=col, value_set=check.args["values"], meta=meta)
+        return gxe.ExpectColumnValuesToBeInSet(
+            column=col, value_set=check.args["values"], meta=meta
+        )
     if check.kind == "between":
         return gxe.ExpectColumnValuesToBeBetween(
             column=col, min_value=check.args["min"], max_value=check.args["max"], meta=meta
@@ -106,7 +108,9 @@ def validate(frame: pl.DataFrame, contract: Contract) -> Outcome:
     checkable = [ch for ch in contract.checks if _applies(ch, frame)]
     ctx = _context()
     source = ctx.data_sources.add_pandas(f"hkam_{contract.name}")
-    batch_def = source.add_dataframe_asset(contract.name).add_batch_definition_whole_dataframe("all")
+    batch_def = source.add_dataframe_asset(contract.name).add_batch_definition_whole_dataframe(
+        "all"
+    )
     suite = ctx.suites.add(build_suite_for(contract.table, checkable))
     pdf = frame.with_row_index(ROW_ID).to_pandas()
     batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})

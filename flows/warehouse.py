@@ -37,7 +37,9 @@ def sql_file(name: str) -> str:
     return (sql_dir() / name).read_text(encoding="utf-8")
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
+def run_sql(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
+) -> None:
     """Run each statement of warehouse/<name>, with named parameters where it uses them."""
     for statement in _statements(sql_file(name)):
         used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}

@@ -40,7 +40,8 @@ def dq_markdown(payload: dict[str, Any]) -> str:
         "",
         f"Status: **{payload['status']}**. {payload['summary']}",
         "",
-        "| source | status | files | unchanged files | rows in | loaded | quarantined | unchanged | duplicates |",
+        "| source | status | files | unchanged files | rows in | loaded | quarantined"
+        " | unchanged | duplicates |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in payload["sources"]:
@@ -61,7 +62,7 @@ def dq_markdown(payload: dict[str, Any]) -> str:
 
 def write_dq(reports_dir: Path, payload: dict[str, Any]) -> Path:
     """Write runs/<run_id>/dq.json and dq.md, and copy them to latest/."""
-    run_dir = reports_dir / "runs" / payload["run_id"]
+    run_dir = reports_dir / "runs" / str(payload["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "dq.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"

@@ -31,7 +31,11 @@ class Staged:
 
 def _empty(col: str) -> pl.Expr:
     """Blank text is no value."""
-    return pl.when(pl.col(col).str.strip_chars() == "").then(None).otherwise(pl.col(col).str.strip_chars())
+    return (
+        pl.when(pl.col(col).str.strip_chars() == "")
+        .then(None)
+        .otherwise(pl.col(col).str.strip_chars())
+    )
 
 
 def content_hash(columns: list[str]) -> pl.Expr:
@@ -67,12 +71,12 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stage(
-    raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: CompanyBook
-) -> Staged:
+def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: CompanyBook) -> Staged:
     """Type, dedupe, convert money, map sectors and companies; pure (no I/O)."""
     typed = type_rows(raw)
-    bad_date = typed.filter(pl.col("announced_on").is_not_null() & pl.col("announced_on_date").is_null())
+    bad_date = typed.filter(
+        pl.col("announced_on").is_not_null() & pl.col("announced_on_date").is_null()
+    )
     rejects = bad_date.select(
         "line",
         pl.lit("announced_on parses as a date").alias("check_name"),
@@ -88,18 +92,26 @@ def stage(
     duplicates = before - typed.height
     is_last = pl.col("line") == pl.col("line").max().over("commitment_id")
     superseded = typed.filter(~is_last).join(
-        typed.filter(is_last).select("commitment_id", pl.col("line").alias("_kept")), on="commitment_id"
+        typed.filter(is_last).select("commitment_id", pl.col("line").alias("_kept")),
+        on="commitment_id",
     )
-    rejects = pl.concat([
-        rejects,
-        superseded.select(
-            "line",
-            pl.lit("commitment_id unique in the register").alias("check_name"),
-            pl.format("commitment_id {} appears again on line {}, which is kept", "commitment_id", "_kept").alias("reason"),
-        ),
-    ])  # fmt: skip
+    kept_note = pl.format(
+        "commitment_id {} appears again on line {}, which is kept", "commitment_id", "_kept"
+    )
+    rejects = pl.concat(
+        [
+            rejects,
+            superseded.select(
+                "line",
+                pl.lit("commitment_id unique in the register").alias("check_name"),
+                kept_note.alias("reason"),
+            ),
+        ]
+    )
     typed = typed.filter(is_last)
-    typed = typed.with_columns(pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year"))
+    typed = typed.with_columns(
+        pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year")
+    )
     typed = to_hkd_usd(typed, fx)
     typed = map_sectors(typed, taxonomy)
     typed, companies = match_companies(typed, book)

@@ -72,7 +72,9 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
     canon = {n: book.resolve(n) for n in names.get_column("company_name").to_list()}
     rows = rows.with_columns(
         pl.when(is_company)
-        .then(pl.col("company_name").replace_strict(canon, default=None).map_elements(slug, pl.String))
+        .then(
+            pl.col("company_name").replace_strict(canon, default=None).map_elements(slug, pl.String)
+        )
         .otherwise(None)
         .alias("company_id")
     )

@@ -9,14 +9,18 @@ FX_SCHEMA = {"month": pl.Date(), "currency": pl.String(), "hkd_per_unit": pl.Flo
 
 def _rate_asof(rows: pl.DataFrame, fx: pl.DataFrame, currency: pl.Expr, name: str) -> pl.DataFrame:
     """Join the rate of `currency` for the announcement month, or the latest earlier month."""
-    keyed = rows.with_columns(currency.alias("_cur"), pl.col("announced_on").dt.truncate("1mo").alias("_month"))
+    keyed = rows.with_columns(
+        currency.alias("_cur"), pl.col("announced_on").dt.truncate("1mo").alias("_month")
+    )
     rates = fx.select(
         pl.col("month").alias("_month"),
         pl.col("currency").alias("_cur"),
         pl.col("hkd_per_unit").alias(name),
         pl.col("month").alias(f"{name}_month"),
     ).sort("_month")
-    known = keyed.filter(pl.col("_month").is_not_null() & pl.col("_cur").is_not_null()).sort("_month")
+    known = keyed.filter(pl.col("_month").is_not_null() & pl.col("_cur").is_not_null()).sort(
+        "_month"
+    )
     joined = known.join_asof(rates, on="_month", by="_cur", strategy="backward")
     unknown = keyed.filter(pl.col("_month").is_null() | pl.col("_cur").is_null()).with_columns(
         pl.lit(None, pl.Float64).alias(name), pl.lit(None, pl.Date).alias(f"{name}_month")
@@ -34,9 +38,7 @@ def to_hkd_usd(rows: pl.DataFrame, fx: pl.DataFrame) -> pl.DataFrame:
     own_rate = pl.when(cur == "HKD").then(pl.lit(1.0)).otherwise(pl.col("_own"))
     hkd = amount * own_rate
     usd = pl.when(cur == "USD").then(amount).otherwise(hkd / pl.col("_usd"))
-    rate_month = (
-        pl.when(cur == "HKD").then(pl.col("_usd_month")).otherwise(pl.col("_own_month"))
-    )
+    rate_month = pl.when(cur == "HKD").then(pl.col("_usd_month")).otherwise(pl.col("_own_month"))
     method = (
         pl.when(amount.is_null())
         .then(pl.lit("none"))

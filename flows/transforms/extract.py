@@ -1,0 +1,664 @@
+"""Find money amounts and job figures in English and Chinese announcement text.
+
+``extract(text)`` returns every amount ("HK$6.9 billion (US$883.5 million)", "約500億港元",
+"US$1-2 billion") and every job figure ("more than 700 jobs", "4,000多個職位") with character
+offsets into the original text, the ISO currency, the value in whole units, the qualifier
+(over, about, at least, ...) or the range, a second currency stated in the same phrase, and a
+phasing period ("over the next five years", "未來五年").
+
+Pure standard library; regexes are compiled once. Matching runs on a per-character NFKC copy of
+the text (full-width digits and commas become ASCII) whose offsets equal the original's, so
+every span can be sliced straight out of the input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["AlsoStated", "Amount", "Extraction", "Jobs", "extract"]
+
+CURRENCIES = frozenset({"HKD", "USD", "CNY", "EUR", "JPY", "GBP"})
+QUALIFIERS = ("exact", "over", "about", "at_least", "up_to", "nearly", "range")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class AlsoStated:
+    """The same amount given in a second currency, e.g. the "(US$883.5 million)"."""
+
+    currency: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money amount; ``value`` is None for a range, which sets ``low`` and ``high``."""
+
+    text: str
+    start: int
+    end: int
+    currency: str
+    value: float | None
+    low: float | None
+    high: float | None
+    qualifier: str
+    also_stated: tuple[AlsoStated, ...]
+    period_years: int | None
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """A count of jobs, posts or research staff; ``value`` is None for a range."""
+
+    text: str
+    start: int
+    end: int
+    value: int | None
+    low: int | None
+    high: int | None
+    qualifier: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything found in one text, in order of appearance."""
+
+    amounts: tuple[Amount, ...]
+    jobs: tuple[Jobs, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain dict for ``json.dumps`` (the shape ``hkam extract --json`` prints)."""
+        return {
+            "amounts": [
+                {
+                    "text": a.text,
+                    "start": a.start,
+                    "end": a.end,
+                    "currency": a.currency,
+                    "value": a.value,
+                    "low": a.low,
+                    "high": a.high,
+                    "qualifier": a.qualifier,
+                    "also_stated": [
+                        {"currency": s.currency, "value": s.value} for s in a.also_stated
+                    ],
+                    "period_years": a.period_years,
+                }
+                for a in self.amounts
+            ],
+            "jobs": [
+                {
+                    "text": j.text,
+                    "start": j.start,
+                    "end": j.end,
+                    "value": j.value,
+                    "low": j.low,
+                    "high": j.high,
+                    "qualifier": j.qualifier,
+                }
+                for j in self.jobs
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+# Qualifier words, longest first where one is a prefix of another at the same position.
+_Q_EN = (
+    r"(?i:more\s+than|over|above|exceed(?:s|ed|ing)?|in\s+excess\s+of|upwards\s+of"
+    r"|about|around|approximately|approx\.|roughly|some"
+    r"|at\s+least|no\s+less\s+than|not\s+less\s+than|no\s+fewer\s+than|not\s+fewer\s+than"
+    r"|a\s+minimum\s+of|up\s+to|as\s+much\s+as|as\s+many\s+as|a\s+maximum\s+of"
+    r"|no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than"
+    r"|nearly|almost|close\s+to|just\s+under)"
+)
+_Q_CN = (
+    r"(?:不超過|不超过|不多於|不多于|超過|超过|超出|逾|多於|多于|高於|高于|超"
+    r"|大約|大约|約為|约为|約|约|大概|至少|最少|不少於|不少于|不低於|不低于"
+    r"|最多|高達|高达|多達|多达|接近|將近|将近|近)"
+)
+_QUALIFIER_OF: dict[str, str] = {
+    **dict.fromkeys(
+        ["more than", "over", "above", "exceed", "exceeds", "exceeded", "exceeding"], "over"
+    ),
+    **dict.fromkeys(["in excess of", "upwards of"], "over"),
+    **dict.fromkeys(["about", "around", "approximately", "approx.", "roughly", "some"], "about"),
+    **dict.fromkeys(["at least", "no less than", "not less than", "a minimum of"], "at_least"),
+    **dict.fromkeys(["no fewer than", "not fewer than"], "at_least"),
+    **dict.fromkeys(["up to", "as much as", "as many as", "a maximum of"], "up_to"),
+    # An upper bound stated as "less than" is closest to up_to among the fixed codes.
+    **dict.fromkeys(["no more than", "not more than", "less than", "fewer than"], "up_to"),
+    **dict.fromkeys(["nearly", "almost", "close to", "just under"], "nearly"),
+    **dict.fromkeys(["超過", "超过", "超出", "逾", "多於", "多于", "高於", "高于", "超"], "over"),
+    **dict.fromkeys(["大約", "大约", "約為", "约为", "約", "约", "大概"], "about"),
+    **dict.fromkeys(["至少", "最少", "不少於", "不少于", "不低於", "不低于"], "at_least"),
+    **dict.fromkeys(["不超過", "不超过", "不多於", "不多于", "最多", "高達", "高达"], "up_to"),
+    **dict.fromkeys(["多達", "多达"], "up_to"),
+    **dict.fromkeys(["接近", "將近", "将近", "近"], "nearly"),
+    # Postfix forms: "4000多", "300餘億", "30億元以上", "10,000+", "或以上", "左右".
+    **dict.fromkeys(["多", "餘", "余", "以上", "+", "plus"], "over"),
+    **dict.fromkeys(["或以上", "or more"], "at_least"),
+    "左右": "about",
+}
+
+_CN_DIGIT = {
+    "〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "两": 2, "三": 3,
+    "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000, "萬": 10_000, "万": 10_000, "億": 10**8, "亿": 10**8}
+_EN_SCALE = {
+    "trillion": 10**12, "tn": 10**12, "billion": 10**9, "bn": 10**9, "b": 10**9,
+    "million": 10**6, "mn": 10**6, "mln": 10**6, "m": 10**6, "thousand": 1000, "k": 1000,
+}  # fmt: skip
+_WORD_NUM = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+}  # fmt: skip
+
+# Currency words, matched on the normalised text; "$" and "元" alone mean the ``dollar``
+# argument (a Hong Kong government release writes HK$ as "$" and "元").
+_CURRENCY_OF: dict[str, str] = {
+    **dict.fromkeys(["HK$", "HKD", "港元", "港幣", "港币", "港圓", "港圆"], "HKD"),
+    **dict.fromkeys(["hong kong dollar", "hk dollar"], "HKD"),
+    **dict.fromkeys(["US$", "U.S.$", "USD", "美元", "美金"], "USD"),
+    **dict.fromkeys(["us dollar", "u.s. dollar", "american dollar"], "USD"),
+    **dict.fromkeys(["RMB", "Rmb", "CNY", "人民幣", "人民币", "yuan", "renminbi"], "CNY"),
+    **dict.fromkeys(["EUR", "€", "歐元", "欧元", "euro"], "EUR"),
+    **dict.fromkeys(["JPY", "日圓", "日元", "日圆", "yen"], "JPY"),
+    **dict.fromkeys(["GBP", "£", "英鎊", "英镑", "pound", "pound sterling", "sterling"], "GBP"),
+}
+_UNSUPPORTED = "?"  # a currency we recognise (NT$, S$, ¥, 新台幣) but do not report
+_BARE = "$"  # bare "$", "元" or "dollars": the caller's ``dollar``
+
+# --------------------------------------------------------------------------- patterns
+
+_NUM_AR = r"(?<![0-9.])(?<![0-9],)(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])"
+# A Chinese numeral must start with a digit or 十, and "數億"/"幾十萬" (vague) are not numbers.
+_NUM_CN = (
+    r"(?<![數数幾几上])[〇零一二兩两三四五六七八九十][〇零一二兩两三四五六七八九十百千萬万億亿]*"
+)
+_NUM = rf"(?:{_NUM_AR}|{_NUM_CN})"
+_MID = r"[多餘余]"
+_SCALE = (
+    r"(?:[\s-]?(?i:trillion|billion|million|thousand)(?![A-Za-z])"
+    r"|\s?(?i:tn|bn|mn|mln)(?![A-Za-z])"
+    r"|(?i:[mbk])(?![A-Za-z0-9])"
+    r"|[十百千]?[萬万億亿]{1,2}|千)"
+)
+_CP = (
+    r"(?:(?<![A-Za-z])(?:[A-Z]{1,3}|U\.S\.)?\$"
+    r"|(?<![A-Za-z])(?:HKD|USD|RMB|Rmb|CNY|EUR|JPY|GBP)(?=\s?[0-9])"
+    r"|[€£¥]"
+    r"|港幣|港币|港元|人民幣|人民币|美元|美金|歐元|欧元|英鎊|英镑|日圓|日元|日圆|新台幣|新臺幣)\s?"
+)
+_CS = (
+    r"(?:\s?(?:HKD|USD|RMB|CNY|EUR|JPY|GBP)(?![A-Za-z])"
+    r"|[\s-](?i:(?:hong\s+kong|hk|us|u\.s\.|american)[\s-]dollars?|dollars?|yuan|renminbi"
+    r"|euros?|yen|pounds?\s+sterling|pounds?|sterling)(?![A-Za-z])"
+    r"|\s?(?:港元|港幣|港币|港圓|港圆|美元|美金|人民幣|人民币|歐元|欧元|英鎊|英镑|日圓|日元|日圆"
+    r"|新台幣|新臺幣|台幣|臺幣|澳門幣|澳门币"
+    r"|元(?:人民幣|人民币|港幣|港币|美元|新台幣|新臺幣)?(?![朗素件宵旦])))"
+)
+_POST = r"(?:或以上|以上|左右|\+|\s+(?i:or\s+more|plus)(?![A-Za-z]))"
+
+
+def _money_part(i: str) -> str:
+    """Pattern for one side of an amount: currency, number, scale, currency."""
+    return (
+        rf"(?P<cp{i}>{_CP})?(?P<n{i}>{_NUM})(?P<m{i}>{_MID})?(?P<s{i}>{_SCALE})?"
+        rf"(?P<cs{i}>{_CS})?"
+    )
+
+
+_BETWEEN = r"(?P<btw>(?<![A-Za-z])(?i:between)\s+|介乎|介於|介于)"
+_QUAL = rf"(?P<q>(?<![A-Za-z]){_Q_EN}\s+|{_Q_CN}\s?)"
+# "and" only joins a range after "between"; "to" needs spaces so "HK$5 billion to 2027" is
+# caught by the range checks rather than by the pattern.
+_SEP = r"(?P<sep>(?(btw)\s*(?:and|to|至|與|与|和|-|–|—)\s*|(?:\s*(?:-|–|—|~|至|到)\s*|\s+to\s+)))"
+
+_MONEY_RE = re.compile(
+    rf"(?:{_BETWEEN}|{_QUAL})?{_money_part('1')}(?:{_SEP}{_money_part('2')})?(?P<post>{_POST})?"
+)
+_PAREN_OPEN_RE = re.compile(r"\s?[(（]\s?")
+_PAREN_CLOSE_RE = re.compile(r"\s?[)）]")
+# "increased from $1 billion to $2 billion" is a change, not a range; "ranging from" is one.
+_FROM_BEFORE_RE = re.compile(r"(?i)(?:(?P<rng>rang(?:e|es|ed|ing)|anywhere)\s+)?\bfrom\s+$")
+
+_JOB_NOUN_EN = (
+    r"(?i:job\s+opportunities|job\s+positions|job\s+openings|jobs"
+    r"|employment\s+opportunities|posts|positions|employees|staff(?:\s+members)?|workers"
+    r"|personnel|talents?|researchers|scientists|engineers|professionals|hires|vacancies)"
+)
+_JOB_MOD_EN = (
+    r"(?i:new|additional|extra|local|direct|indirect|quality|high-quality|high|value"
+    r"|high-value|high-paying|well-paid|skilled|high-skilled|highly-skilled|highly|full-time"
+    r"|part-time|permanent|professional|technical|technology|tech|I&T|R&D|research"
+    r"|research-related|scientific|engineering|management|managerial|senior|related"
+    r"|innovation|and|development|technological|green)"
+)
+_JOB_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])"
+# Not after a letter or hyphen: "COVID-19 staff" and "A320 engineers" are not counts.
+_JOB_NUM_EN = rf"(?<![0-9.A-Za-z/-])(?<![0-9],){_JOB_DIGITS}"
+_JOBS_EN_RE = re.compile(
+    rf"(?:{_BETWEEN}|{_QUAL})?(?P<n1>{_JOB_NUM_EN})"
+    rf"(?:(?P<sep>(?(btw)\s+(?:and|to)\s+|(?:\s*(?:-|–|—)\s*|\s+to\s+)))(?P<n2>{_JOB_DIGITS}))?"
+    rf"(?P<s1>\s?(?i:thousand)(?![A-Za-z])|k(?![A-Za-z]))?(?P<post>\+)?"
+    rf"(?:[\s-]+{_JOB_MOD_EN}){{0,3}}\s+{_JOB_NOUN_EN}(?![A-Za-z])"
+)
+# "hire 500 people", "employ over 700 people": "people" only counts after a hiring verb.
+_JOBS_EN_VERB_RE = re.compile(
+    rf"(?<![A-Za-z])(?i:hire[sd]?|hiring|employ(?:s|ed|ing)?|recruit(?:s|ed|ing)?)\s+"
+    rf"(?P<body>(?:{_QUAL})?(?P<n1>{_JOB_NUM_EN})\s+(?i:people|persons|individuals))(?![A-Za-z])"
+)
+
+_JOB_NOUN_CN = (
+    r"(?:職位|职位|職缺|职缺|就業機會|就业机会|就業崗位|就业岗位|工作崗位|工作岗位|工作機會|工作机会"
+    r"|崗位|岗位|研發人員|研发人员|研發人才|研发人才|科研人員|科研人员|科研人才|研究人員|研究人员"
+    r"|研究人才|技術人員|技术人员|專業人才|专业人才|員工|员工|僱員|雇员|人才)"
+)
+_JOB_MOD_CN = (
+    r"(?:新增|新|本地|優質|优质|高質素|高质素|高質量|高质量|高端|高薪|全職|全职|直接|間接|间接"
+    r"|相關|相关|就業|就业|研發|研发|科研|技術|技术|專業|专业|管理)"
+)
+_JOB_NUM_CN = rf"(?<![每第單单]){_NUM}"
+_JOBS_CN_RE = re.compile(
+    rf"(?:(?P<btw>介乎|介於|介于)|(?P<q>{_Q_CN})\s?)?"
+    rf"(?P<n1>{_JOB_NUM_CN})(?P<m1>{_MID})?(?P<s1>[萬万])?"
+    rf"(?:(?P<sep>\s?[至到~\-–]\s?)(?P<n2>{_JOB_NUM_CN})(?P<s2>[萬万])?)?"
+    rf"(?P<post>{_MID}|\+)?\s?(?:個|个|名|位)?\s?(?P<post2>或以上|以上)?"
+    rf"{_JOB_MOD_CN}{{0,3}}{_JOB_NOUN_CN}"
+)
+# "聘用超過500人", "招聘200人從事科研工作": "人" only counts after a hiring verb.
+_JOBS_CN_VERB_RE = re.compile(
+    rf"(?:招聘|聘請|聘请|聘用|僱用|雇用|招募|聘)\s?"
+    rf"(?P<body>(?:(?P<q>{_Q_CN})\s?)?(?P<n1>{_NUM})(?P<m1>{_MID})?(?P<s1>[萬万])?"
+    rf"(?P<post>{_MID})?(?:名|位)?(?P<post2>以上)?人)(?![民才員员])"
+)
+
+_PERIOD_N = (
+    r"(?P<n>(?<![0-9])[0-9]{1,2}"
+    r"|(?<![〇零一二兩两三四五六七八九十])[一二兩两三四五六七八九十]{1,3}"
+    r"|(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty))"
+)
+_PERIOD_RE = re.compile(
+    rf"(?<![A-Za-z])(?i:over|in|within|during|for|across)\s+(?i:the\s+|a\s+)?"
+    rf"(?:(?i:next|coming|following|first)\s+)?{_PERIOD_N}[\s-]+(?i:years?)(?![A-Za-z])"
+    rf"|(?<![A-Za-z])(?P<decade>(?i:over|in|within|during)\s+the\s+(?:next|coming)\s+decade)"
+    rf"|(?:未來|未来|今後|今后|往後|往后)\s?{_PERIOD_N.replace('?P<n>', '?P<n2>')}\s?(?:個|个)?年"
+    rf"|{_PERIOD_N.replace('?P<n>', '?P<n3>')}\s?年(?:內|内|間|间)"
+)
+# Sentence ends: CJK full stops anywhere, an ASCII full stop only before a space (not "6.9").
+_SENTENCE_END_RE = re.compile(r"[。；;!?！？\n]|\.(?=\s|$)")
+_PERIOD_AFTER = 80
+_PERIOD_BEFORE = 40
+# Cheap pre-filters: no digit at all means nothing to find.
+_ANY_DIGIT_RE = re.compile(r"[0-9〇零一二兩两三四五六七八九十]")
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+class _NfkcTable(dict[int, str]):
+    """``str.translate`` table that NFKC-normalises a character only when its length stays 1."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        # Keeping length-changing characters as they are keeps offsets identical.
+        result = folded if len(folded) == 1 else char
+        self[code] = result
+        return result
+
+
+_NFKC = _NfkcTable()
+
+
+def _normalise(text: str) -> str:
+    """Same-length copy of ``text`` with full-width forms folded (＄４，０００ → $4,000)."""
+    return text if text.isascii() else text.translate(_NFKC)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _cn_int(numeral: str) -> int:
+    """Value of a Chinese numeral such as 兩千, 十二萬, 一億五千萬 or 二〇二三."""
+    if not any(c in _CN_UNIT for c in numeral):
+        return int("".join(str(_CN_DIGIT[c]) for c in numeral))
+    total, section, digit, last_big = 0, 0, 0, 0
+    for char in numeral:
+        if char in _CN_DIGIT:
+            digit = _CN_DIGIT[char]
+            continue
+        unit = _CN_UNIT[char]
+        if unit < 10_000:
+            section += (digit or 1) * unit
+        else:
+            section += digit
+            # "萬億": a bigger unit after a smaller one scales everything so far.
+            total = (
+                (total + section) * unit if unit > last_big and total else total + section * unit
+            )
+            last_big, section = unit, 0
+        digit = 0
+    return total + section + digit
+
+
+def _number(token: str) -> Decimal:
+    """Decimal value of an Arabic ("4,000", "6.9") or Chinese ("一萬") number token."""
+    if token[0] in _CN_DIGIT or token[0] == "十":
+        return Decimal(_cn_int(token))
+    return Decimal(token.replace(",", ""))
+
+
+def _scale(token: str | None) -> int:
+    """Multiplier for a scale word: billion, bn, m, 億, 萬, 百萬, 千萬 ..."""
+    if not token:
+        return 1
+    word = token.strip(" \t\n-").lower()
+    if word in _EN_SCALE:
+        return _EN_SCALE[word]
+    factor = 1
+    for char in word:
+        factor *= _CN_UNIT.get(char, 1)
+    return factor
+
+
+def _as_float(value: Decimal) -> float:
+    """Whole-unit float (883.5 million → 883500000.0 exactly)."""
+    return float(value)
+
+
+# --------------------------------------------------------------------------- currency
+
+
+def _currency_token(prefix: str | None, suffix: str | None) -> str | None:
+    """Currency code, ``_BARE``, ``_UNSUPPORTED`` or None from the matched currency text."""
+    for raw in (prefix, suffix):
+        if raw is None:
+            continue
+        token = raw.strip(" \t\n-")
+        if token in _CURRENCY_OF:
+            return _CURRENCY_OF[token]
+        if token.endswith("$"):
+            return _BARE if token == "$" else _UNSUPPORTED
+        if token.startswith("元"):
+            rest = token[1:]
+            if not rest:
+                return _BARE
+            return _CURRENCY_OF.get(rest, _UNSUPPORTED)
+        word = re.sub(r"[\s-]+", " ", token.lower()).removesuffix("s")
+        if word == "dollar":
+            return _BARE
+        return _CURRENCY_OF.get(word, _UNSUPPORTED)
+    return None
+
+
+def _resolve(token: str | None, dollar: str) -> str | None:
+    """Replace ``_BARE`` with the caller's dollar currency."""
+    return dollar if token == _BARE else token
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One side of a matched amount, before ranges are decided."""
+
+    value: Decimal
+    scaled: bool
+    currency: str | None
+    bare_dollar: bool
+    mid: str | None
+    end: int
+
+
+def _part(m: re.Match[str], i: str) -> _Part | None:
+    """Read side ``i`` ("1" or "2") of a money match."""
+    if m.group(f"n{i}") is None:
+        return None
+    try:
+        number = _number(m.group(f"n{i}"))
+    except (InvalidOperation, KeyError, ValueError):
+        return None
+    scale_text = m.group(f"s{i}")
+    token = _currency_token(m.group(f"cp{i}"), m.group(f"cs{i}"))
+    end = max(m.end(f"{g}{i}") for g in ("n", "m", "s", "cs") if m.group(f"{g}{i}") is not None)
+    return _Part(
+        value=number * _scale(scale_text),
+        scaled=bool(scale_text),
+        currency=token,
+        bare_dollar=token == _BARE,
+        mid=m.group(f"m{i}"),
+        end=end,
+    )
+
+
+def _qualifier(m: re.Match[str], mid: str | None, post: str | None) -> str:
+    """Qualifier code from the words before, inside ("4000多") or after ("以上") the number."""
+    for word in (m.group("q"), mid, post):
+        if word:
+            return _QUALIFIER_OF.get(re.sub(r"\s+", " ", word.strip()).lower(), "exact")
+    return "exact"
+
+
+def _is_change_not_range(norm: str, start: int) -> bool:
+    """True for "rose from X to Y" (two amounts) rather than "ranging from X to Y"."""
+    found = _FROM_BEFORE_RE.search(norm, max(0, start - 30), start)
+    return found is not None and found.group("rng") is None
+
+
+def _range_parts(m: re.Match[str], norm: str) -> tuple[_Part, _Part | None]:
+    """Both sides when they form a valid range, else the first side alone."""
+    first = _part(m, "1")
+    second = _part(m, "2")
+    assert first is not None  # n1 is not optional in the pattern
+    if second is None:
+        return first, None
+    if first.scaled and not second.scaled and second.currency is None:
+        return first, None  # "HK$5 billion to 2027": the second number is something else
+    if not first.scaled and second.scaled:  # "US$1-2 billion", "10至20億港元"
+        scale = _scale(m.group("s2"))
+        first = dataclasses.replace(first, value=first.value * scale, scaled=True)
+    currencies = {c for c in (first.currency, second.currency) if c is not None}
+    if len(currencies) > 1 or first.value >= second.value:
+        return first, None
+    if m.group("sep").strip() == "to" and _is_change_not_range(norm, m.start()):
+        return first, None
+    return first, second
+
+
+def _amount_at(
+    m: re.Match[str], norm: str, dollar: str
+) -> tuple[int, tuple[str, Decimal | None, Decimal | None, Decimal | None, str, bool] | None]:
+    """(end, parsed) for one match: parsed is (currency, value, low, high, qualifier, bare$)."""
+    first, second = _range_parts(m, norm)
+    if second is None:
+        token = first.currency
+        end = first.end
+        if m.group("post") and m.end("post") > end and m.group("n2") is None:
+            end = m.end("post")
+        post = m.group("post") if end == m.end("post") else None
+        if token is None:
+            return m.end("n1"), None
+        qualifier = _qualifier(m, first.mid, post) if not m.group("btw") else "exact"
+        return end, (token, first.value, None, None, qualifier, first.bare_dollar)
+    token = first.currency or second.currency
+    end = max(second.end, m.end("post") if m.group("post") else 0)
+    if token is None:
+        return m.end("n1"), None
+    bare = (first.currency or second.currency) == _BARE
+    return end, (token, None, first.value, second.value, "range", bare)
+
+
+def _also_stated(
+    norm: str, pos: int, currency: str, dollar: str
+) -> tuple[int, tuple[AlsoStated, ...]]:
+    """A parenthesised conversion right after an amount: "(US$883.5 million)", "(約15.6億港元)"."""
+    opened = _PAREN_OPEN_RE.match(norm, pos)
+    if opened is None:
+        return pos, ()
+    inner = _MONEY_RE.match(norm, opened.end())
+    if inner is None:
+        return pos, ()
+    end, parsed = _amount_at(inner, norm, dollar)
+    closed = _PAREN_CLOSE_RE.match(norm, end)
+    if parsed is None or closed is None:
+        return pos, ()
+    token, value, _low, _high, _qual, bare = parsed
+    # China Daily style "HK$6.9 billion ($882 million)": a bare $ converting HK$ means US$.
+    other = "USD" if bare and currency != "USD" else _resolve(token, dollar)
+    if other is None or other in (_UNSUPPORTED, currency):
+        return closed.end(), ()
+    return closed.end(), (AlsoStated(other, None if value is None else _as_float(value)),)
+
+
+def _sentence_window(norm: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the text around [start, end) that stays within the same sentence."""
+    lo = max(0, start - _PERIOD_BEFORE)
+    for found in _SENTENCE_END_RE.finditer(norm, lo, start):
+        lo = found.end()
+    hi = min(len(norm), end + _PERIOD_AFTER)
+    stop = _SENTENCE_END_RE.search(norm, end, hi)
+    return lo, stop.start() if stop else hi
+
+
+def _period_number(m: re.Match[str]) -> int | None:
+    """Years from a period match ("five", "5", "五", "decade")."""
+    if m.group("decade"):
+        return 10
+    token = m.group("n") or m.group("n2") or m.group("n3")
+    if token is None:
+        return None
+    if token.lower() in _WORD_NUM:
+        return _WORD_NUM[token.lower()]
+    years = int(token) if token.isdigit() else _cn_int(token)
+    return years if 0 < years <= 50 else None
+
+
+def _period_years(norm: str, start: int, end: int) -> int | None:
+    """Phasing period stated next to an amount: after it first, else before it."""
+    lo, hi = _sentence_window(norm, start, end)
+    after = _PERIOD_RE.search(norm, end, hi)
+    if after is not None:
+        return _period_number(after)
+    before = [p for p in _PERIOD_RE.finditer(norm, lo, start) if p.end() <= start]
+    return _period_number(before[-1]) if before else None
+
+
+def _find_amounts(text: str, norm: str, dollar: str) -> list[Amount]:
+    """Every money amount in ``norm``, left to right, none overlapping."""
+    found: list[Amount] = []
+    pos = 0
+    while (m := _MONEY_RE.search(norm, pos)) is not None:
+        end, parsed = _amount_at(m, norm, dollar)
+        pos = max(end, m.start() + 1)
+        if parsed is None:
+            continue
+        token, value, low, high, qualifier, _bare = parsed
+        currency = _resolve(token, dollar)
+        end, also = _also_stated(norm, end, currency or "", dollar)
+        pos = max(pos, end)
+        if currency is None or currency == _UNSUPPORTED:
+            continue
+        start = m.start()
+        found.append(
+            Amount(
+                text=text[start:end],
+                start=start,
+                end=end,
+                currency=currency,
+                value=None if value is None else _as_float(value),
+                low=None if low is None else _as_float(low),
+                high=None if high is None else _as_float(high),
+                qualifier=qualifier,
+                also_stated=also,
+                period_years=_period_years(norm, start, end),
+            )
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def _job_count(number: str, scale: str | None) -> int | None:
+    """Whole count from "4,000", "1.7" + "萬", "一萬"; None when it is not a sane count."""
+    try:
+        value = _number(number) * (10_000 if scale and scale in "萬万" else _scale(scale))
+    except (InvalidOperation, KeyError, ValueError):
+        return None
+    return int(value) if value == value.to_integral_value() and value > 0 else None
+
+
+def _group(m: re.Match[str], name: str) -> str | None:
+    """Named group, or None when the pattern has no such group."""
+    return m.group(name) if name in m.re.groupindex else None
+
+
+def _jobs_from(m: re.Match[str], text: str, span: tuple[int, int]) -> Jobs | None:
+    """Build a Jobs record from any of the job patterns."""
+    start, end = span
+    scale = _group(m, "s1")
+    low = _job_count(m.group("n1"), scale)
+    n2 = _group(m, "n2")
+    if n2 is not None:
+        high = _job_count(n2, _group(m, "s2") or scale)
+        if low is None or high is None or low >= high:
+            return None
+        return Jobs(text[start:end], start, end, None, low, high, "range")
+    if low is None:
+        return None
+    post = _group(m, "post2") or _group(m, "post")
+    qualifier = _qualifier(m, _group(m, "m1"), post) if not _group(m, "btw") else "exact"
+    return Jobs(text[start:end], start, end, low, None, None, qualifier)
+
+
+def _find_jobs(text: str, norm: str, taken: list[tuple[int, int]]) -> list[Jobs]:
+    """Every job figure not inside a money span, left to right, none overlapping."""
+    candidates: list[Jobs] = []
+    for pattern in (_JOBS_EN_RE, _JOBS_CN_RE):
+        for m in pattern.finditer(norm):
+            job = _jobs_from(m, text, m.span())
+            if job is not None:
+                candidates.append(job)
+    for pattern in (_JOBS_EN_VERB_RE, _JOBS_CN_VERB_RE):
+        for m in pattern.finditer(norm):
+            job = _jobs_from(m, text, m.span("body"))
+            if job is not None:
+                candidates.append(job)
+    kept: list[Jobs] = []
+    for job in sorted(candidates, key=lambda j: (j.start, -(j.end - j.start))):
+        if any(job.start < e and s < job.end for s, e in taken):
+            continue
+        taken.append((job.start, job.end))
+        kept.append(job)
+    return kept
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def extract(text: str, dollar: str = "HKD") -> Extraction:
+    """Money amounts and job figures in ``text``; bare "$"/"元" mean ``dollar`` (default HKD)."""
+    if not isinstance(dollar, str) or dollar.upper() not in CURRENCIES:
+        raise ValueError(
+            f"unknown dollar currency {dollar!r}; expected one of {sorted(CURRENCIES)}"
+        )
+    dollar = dollar.upper()
+    if not isinstance(text, str) or not text:
+        return Extraction((), ())
+    norm = _normalise(text)
+    if _ANY_DIGIT_RE.search(norm) is None:
+        return Extraction((), ())
+    amounts = _find_amounts(text, norm, dollar)
+    jobs = _find_jobs(text, norm, [(a.start, a.end) for a in amounts])
+    return Extraction(tuple(amounts), tuple(jobs))
