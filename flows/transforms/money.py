@@ -21,7 +21,9 @@ def _rate_asof(rows: pl.DataFrame, fx: pl.DataFrame, currency: pl.Expr, name: st
     known = keyed.filter(pl.col("_month").is_not_null() & pl.col("_cur").is_not_null()).sort(
         "_month"
     )
-    joined = known.join_asof(rates, on="_month", by="_cur", strategy="backward")
+    joined = known.join_asof(
+        rates, on="_month", by="_cur", strategy="backward", check_sortedness=False
+    )
     unknown = keyed.filter(pl.col("_month").is_null() | pl.col("_cur").is_null()).with_columns(
         pl.lit(None, pl.Float64).alias(name), pl.lit(None, pl.Date).alias(f"{name}_month")
     )

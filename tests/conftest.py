@@ -1,0 +1,38 @@
+"""Shared fixtures: one Prefect test server per session, temporary warehouses and snapshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.resources import snapshot_dir
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every flow run in the session (starting one costs ~6 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def snapshot_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled snapshot."""
+    target = tmp_path / "snapshot"
+    shutil.copytree(snapshot_dir(), target)
+    return target
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> dict[str, Path]:
+    """Warehouse and reports locations inside the test's tmp dir."""
+    return {"warehouse": tmp_path / "wh" / "hkam.duckdb", "reports": tmp_path / "reports"}

@@ -1,0 +1,133 @@
+"""hkam verbs: start-up cost, sql formats, read-only access, status, usage errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import main
+
+HKAM = [sys.executable, "-m", "flows.cli"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
+    """A warehouse built once from the bundled snapshot for the read-only verbs."""
+    base = tmp_path_factory.mktemp("cli")
+    path = base / "hkam.duckdb"
+    assert main(["run", "--warehouse", str(path), "--reports-dir", str(base / "reports")]) == 0
+    return path
+
+
+def hkam(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HKAM, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_help_starts_fast_without_prefect_or_gx() -> None:
+    code = (
+        "import sys, time; t = time.perf_counter(); from flows.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('\\nELAPSED', time.perf_counter() - t)\n"
+        "print('HEAVY', [m for m in ('prefect', 'great_expectations', 'polars', 'pandas') if m in sys.modules])"
+    )
+    best = min(
+        float(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            .stdout.split("ELAPSED")[1]
+            .split()[0]
+        )
+        for _ in range(3)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "HEAVY []" in out
+    assert best < 0.5, f"hkam --help took {best:.2f} s"
+    for verb in ("run", "sql", "status", "extract"):
+        assert verb in out
+
+
+def test_sql_table_csv_json(warehouse: Path) -> None:
+    q = "select commitment_id, amount from core.investment_commitment order by commitment_id limit 5"
+    table = hkam("sql", q, "--warehouse", str(warehouse))
+    assert table.returncode == 0 and "5 row(s)" in table.stdout
+    as_csv = hkam("sql", q, "--warehouse", str(warehouse), "--format", "csv")
+    lines = as_csv.stdout.strip().splitlines()
+    assert lines[0] == "commitment_id,amount" and len(lines) == 6
+    as_json = json.loads(hkam("sql", q, "--warehouse", str(warehouse), "--format", "json").stdout)
+    assert (
+        isinstance(as_json, list)
+        and len(as_json) == 5
+        and set(as_json[0]) == {"commitment_id", "amount"}
+    )
+
+
+def test_sql_describe_shows_comments(warehouse: Path) -> None:
+    out = hkam(
+        "sql",
+        "describe marts.investment_by_sector_year",
+        "--warehouse",
+        str(warehouse),
+        "--format",
+        "json",
+    )
+    cols = {r["column_name"]: r["comment"] for r in json.loads(out.stdout)}
+    assert "from_aggregates_hkd" in cols and "aggregate" in cols["from_aggregates_hkd"]
+
+
+def test_sql_is_read_only(warehouse: Path) -> None:
+    out = hkam("sql", "drop table core.company", "--warehouse", str(warehouse))
+    assert out.returncode == 2 and "read-only" in out.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from core.company").fetchone()[0] > 0
+
+
+def test_env_var_names_the_warehouse(warehouse: Path) -> None:
+    env = {**os.environ, "HKAM_WAREHOUSE": str(warehouse)}
+    out = hkam("sql", "select count(*) as n from meta.run", "--format", "csv", env=env)
+    assert out.returncode == 0 and out.stdout.splitlines()[0] == "n"
+
+
+def test_status_lists_runs(warehouse: Path) -> None:
+    out = hkam("status", "--warehouse", str(warehouse))
+    assert out.returncode == 0 and "published" in out.stdout and "rows_in" in out.stdout
+
+
+def test_missing_snapshot_dir_is_a_usage_error(tmp_path: Path) -> None:
+    out = hkam(
+        "run", "--snapshot-dir", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")
+    )
+    assert out.returncode == 2 and "does not exist" in out.stderr and "--snapshot-dir" in out.stderr
+
+
+def test_unwritable_warehouse_is_a_usage_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        target = "/proc/hkam/w.duckdb"  # root may write anywhere else; /proc refuses everyone
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = str(locked / "w.duckdb")
+    out = hkam("run", "--warehouse", target, "--reports-dir", str(tmp_path / "r"))
+    assert out.returncode == 2 and "warehouse" in out.stderr
+
+
+def test_published_file_opens_in_the_analysts_duckdb_cli(warehouse: Path) -> None:
+    cli = Path(sysconfig.get_paths()["purelib"]) / "duckdb_cli" / "duckdb"
+    if not cli.exists():
+        pytest.skip("duckdb-cli is a dev dependency; reinstall with make install")
+    out = subprocess.run(
+        [str(cli), "-readonly", str(warehouse), "-csv", "-c", "select count(*) from core.investment_commitment"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.splitlines()[1]) > 0
+
+
+def test_sql_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    out = hkam("sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert out.returncode == 2 and "hkam run" in out.stderr

@@ -1,0 +1,210 @@
+"""The nightly flow end to end on the bundled snapshot, into a temporary DuckDB file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from flows.resources import snapshot_dir
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+CORE_TABLES = [
+    "core.investment_commitment_history",
+    "core.company",
+    "raw.register_commitment",
+    "marts.investment_by_sector_year",
+    "marts.jobs_by_sector_year",
+]
+
+
+def run(paths: dict[str, Path], snapshot: Path | None = None) -> int:
+    """hkam run in-process (the session's Prefect server serves the flow)."""
+    args = ["run", "--warehouse", str(paths["warehouse"]), "--reports-dir", str(paths["reports"])]
+    if snapshot is not None:
+        args += ["--snapshot-dir", str(snapshot)]
+    return main(args)
+
+
+def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read-only query of a warehouse file."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def table_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Business content of the core tables and marts, ordered (timestamps of runs excluded)."""
+    out = {}
+    for table in CORE_TABLES:
+        rows = query(path, f"SELECT * EXCLUDE (load_id) FROM {table}" if "marts" not in table
+                     else f"SELECT * FROM {table}")  # fmt: skip
+        out[table] = sorted(rows, key=repr)
+    return out
+
+
+def register_rows() -> int:
+    with (snapshot_dir() / "register" / "commitments.csv").open(encoding="utf-8") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+def test_first_run_loads_every_register_row(
+    paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(paths) == 0
+    out = capsys.readouterr().out
+    assert "published" in out and str(paths["warehouse"].resolve()) in out
+    wh = paths["warehouse"]
+    n = register_rows()
+    assert query(wh, "SELECT count(*) FROM core.investment_commitment") == [(n,)]
+    assert query(wh, "SELECT count(*) FROM raw.register_commitment") == [(n,)]
+    assert query(wh, "SELECT count(*) FROM meta.quarantine") == [(0,)]
+    # J2 Semiconductor is one company whatever the source calls it.
+    assert query(
+        wh,
+        "SELECT company_id FROM core.investment_commitment WHERE commitment_id = 'j2-semiconductor-2023-10'",
+    ) == [("j2-semiconductor",)]
+    run_row = query(
+        wh, "SELECT status, rows_in, rows_loaded, rows_quarantined, rows_unchanged FROM meta.run"
+    )
+    assert run_row == [("published", n, n, 0, 0)]
+    dq = json.loads((paths["reports"] / "latest" / "dq.json").read_text(encoding="utf-8"))
+    assert dq["status"] == "published" and dq["rows_in"] == n
+    assert dq["checks"]["register"], "every contract check is reported"
+    assert (
+        (paths["reports"] / "latest" / "dq.md")
+        .read_text(encoding="utf-8")
+        .startswith("# Data quality")
+    )
+
+
+def test_second_run_reports_everything_unchanged(paths: dict[str, Path]) -> None:
+    assert run(paths) == 0
+    before = table_dump(paths["warehouse"])
+    assert run(paths) == 0
+    after = table_dump(paths["warehouse"])
+    assert before == after
+    runs = query(
+        paths["warehouse"],
+        "SELECT rows_in, rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at",
+    )
+    n = register_rows()
+    assert runs == [(n, n, 0), (n, 0, n)]
+
+
+def _rewrite(snapshot: Path, edit: dict[str, dict[str, str]]) -> Path:
+    """Edit register rows by commitment_id (test-made changes to real rows)."""
+    path = snapshot / "register" / "commitments.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames or [], list(reader)
+    for row in rows:
+        row.update(edit.get(row["commitment_id"], {}))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_bad_rows_are_quarantined_and_the_rest_load(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _rewrite(
+        snapshot_copy,
+        {
+            "j2-semiconductor-2023-10": {"amount": "-6900000000"},
+            "black-sesame-2023-11": {"currency": "XYZ"},
+            "rfs-2020-07": {"source_url": ""},
+            "itiof-2024-10": {"announced_on": "16/10/2024"},
+        },
+    )
+    assert run(paths, snapshot_copy) == 0
+    out = capsys.readouterr().out
+    assert "4 quarantined" in out
+    rows = query(
+        paths["warehouse"],
+        "SELECT line, check_name, reason, raw FROM meta.quarantine ORDER BY line",
+    )
+    reasons = {json.loads(r[3])["commitment_id"]: r[2] for r in rows}
+    assert set(reasons) == {
+        "j2-semiconductor-2023-10",
+        "black-sesame-2023-11",
+        "rfs-2020-07",
+        "itiof-2024-10",
+    }
+    assert "non-negative" in reasons["j2-semiconductor-2023-10"]
+    assert "XYZ" in reasons["black-sesame-2023-11"]
+    assert "source_url" in reasons["rfs-2020-07"]
+    assert "16/10/2024" in reasons["itiof-2024-10"]
+    n = register_rows()
+    assert query(paths["warehouse"], "SELECT count(*) FROM core.investment_commitment") == [
+        (n - 4,)
+    ]
+
+
+def test_impossible_date_is_quarantined_by_the_transform(
+    paths: dict[str, Path], snapshot_copy: Path
+) -> None:
+    _rewrite(snapshot_copy, {"rfs-2020-07": {"announced_on": "2020-02-30"}})
+    assert run(paths, snapshot_copy) == 0
+    rows = query(paths["warehouse"], "SELECT check_name, reason FROM meta.quarantine")
+    assert rows == [
+        ("announced_on parses as a date", "announced_on 2020-02-30 is not a calendar date")
+    ]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda text: text.replace("source_url,", "", 1), "missing required column(s) source_url"),
+        (lambda text: text + '"unterminated,quote\n', "not valid CSV"),
+        (lambda text: text.splitlines()[0] + "\n", "failed block check"),
+    ],
+    ids=["missing-column", "unterminated-quote", "header-only"],
+)
+def test_unreadable_register_blocks_and_keeps_the_published_file(
+    paths: dict[str, Path],
+    snapshot_copy: Path,
+    capsys: pytest.CaptureFixture[str],
+    mutate,
+    expected: str,
+) -> None:
+    assert run(paths) == 0
+    published = _sha(paths["warehouse"])
+    register = snapshot_copy / "register" / "commitments.csv"
+    register.write_text(mutate(register.read_text(encoding="utf-8")), encoding="utf-8")
+    capsys.readouterr()
+    assert run(paths, snapshot_copy) == 1
+    out = capsys.readouterr().out
+    assert expected in out
+    if expected != "failed block check":
+        assert "commitments.csv" in out
+    assert _sha(paths["warehouse"]) == published
+    assert not list(paths["warehouse"].parent.glob(".*.work.duckdb*"))
+
+
+def test_revised_register_row_adds_a_version(paths: dict[str, Path], snapshot_copy: Path) -> None:
+    assert run(paths, snapshot_copy) == 0
+    _rewrite(snapshot_copy, {"horizon-robotics-2023-12": {"status": "construction"}})
+    assert run(paths, snapshot_copy) == 0
+    rows = query(
+        paths["warehouse"],
+        "SELECT version, status, change_reason, valid_to IS NULL FROM core.investment_commitment_history "
+        "WHERE commitment_id = 'horizon-robotics-2023-12' ORDER BY version",
+    )
+    assert rows == [(1, "mou", "new", False), (2, "construction", "status changed", True)]
+    loaded = query(
+        paths["warehouse"], "SELECT rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at"
+    )
+    n = register_rows()
+    assert loaded == [(n, 0), (1, n - 1)]
