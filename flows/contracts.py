@@ -127,14 +127,18 @@ class Contract:
         """Column name -> polars dtype."""
         return {c.name: c.polars_type for c in self.columns}
 
+    def create_table(self) -> str:
+        """CREATE TABLE IF NOT EXISTS with the grain as primary key (tables only)."""
+        if self.kind != "table":
+            raise ValueError(f"{self.table} is a {self.kind}; its SQL lives in warehouse/views")
+        cols = ",\n  ".join(f"{_ident(c.name)} {c.type}" for c in self.columns)
+        key = f",\n  PRIMARY KEY ({', '.join(map(_ident, self.grain))})" if self.grain else ""
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
+
     def ddl(self) -> list[str]:
-        """CREATE TABLE statement plus COMMENT ON statements (tables only; views live in SQL)."""
-        stmts: list[str] = []
-        if self.kind == "table":
-            cols = ",\n  ".join(f"{_ident(c.name)} {c.type}" for c in self.columns)
-            key = f",\n  PRIMARY KEY ({', '.join(map(_ident, self.grain))})" if self.grain else ""
-            stmts.append(f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)")
-        return stmts + self.comments()
+        """CREATE TABLE plus COMMENT ON statements (views: comments only; their SQL is in files)."""
+        create = [self.create_table()] if self.kind == "table" else []
+        return create + self.comments()
 
     def comments(self) -> list[str]:
         """COMMENT ON statements carrying the description, grain and units."""
@@ -206,6 +210,9 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
         raise ContractError(f"{where}: missing key {exc}") from exc
     columns = []
     for raw in raw_columns:
+        missing = [k for k in ("name", "type", "description") if k not in raw]
+        if missing:
+            raise ContractError(f"{where}: column {raw.get('name', '?')} lacks {missing}")
         ctype = str(raw["type"]).upper()
         if ctype not in _POLARS_TYPES:
             raise ContractError(f"{where}: column {raw['name']}: unsupported type {ctype}")

@@ -18,12 +18,18 @@ from flows.contracts import contract
 from flows.reports.dq import dq_markdown, dq_payload, write_dq
 from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
+from flows.sources.catalog import SOURCES, Manifest
+from flows.sources.errors import SourceError
 from flows.validation import CheckResult, Outcome
 
 land = task(name="land", cache_policy=NO_CACHE)(p.land)
 validate_register = task(name="validate register", cache_policy=NO_CACHE)(p.validate_register)
 stage_register = task(name="transform register", cache_policy=NO_CACHE)(p.stage_register)
 load_register = task(name="load register", cache_policy=NO_CACHE)(p.load_register)
+load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
+
+
+TABLES = {spec.name: spec.table for spec in SOURCES}
 
 
 def _say(message: str) -> None:
@@ -31,8 +37,36 @@ def _say(message: str) -> None:
     get_run_logger().info(message)
 
 
-def _register(
+def _official(
     con: duckdb.DuckDBPyConnection, settings: Settings, run: RunSummary, now: datetime
+) -> dict[str, list[CheckResult]]:
+    """C&SD, HKMA and ITF; a failing source is reported and skipped, never stops the others."""
+    manifest = Manifest.read(settings.snapshot_dir)
+    landing = wh.Workspace(settings.warehouse).landing
+    checks: dict[str, list[CheckResult]] = {}
+    for spec in SOURCES:
+        counts = SourceCounts(spec.name)
+        run.sources.append(counts)
+        files = sorted(settings.snapshot_dir.glob(spec.pattern))
+        try:
+            checks[spec.name] = load_official(
+                con, spec, files, landing, manifest, counts, run.run_id, now
+            )
+        except (SourceError, p.InputError) as exc:
+            counts.status, counts.message = "failed", str(exc)
+            counts.loaded = counts.quarantined = 0
+            _say(f"{spec.name}: FAILED: {exc}")
+            continue
+        _say(f"{spec.name}: {counts.loaded} loaded, {counts.unchanged} unchanged")
+    return checks
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run: RunSummary,
+    now: datetime,
+    force: bool = False,
 ) -> list[CheckResult]:
     """The register source end to end; returns its check results."""
     counts = SourceCounts("register")
@@ -41,7 +75,8 @@ def _register(
     landed = land(con, "register", files, wh.Workspace(settings.warehouse).landing)
     counts.files = len(landed)
     counts.files_unchanged = sum(not f.is_new for f in landed)
-    if landed and counts.files_unchanged == len(landed):
+    # New exchange rates change HK$/US$ figures: re-stage even an unchanged register then.
+    if landed and counts.files_unchanged == len(landed) and not force:
         counts.rows_in = counts.unchanged = p.unchanged_rows(con, landed)
         counts.status = "unchanged"
         _say(f"register: {len(landed)} file(s) unchanged, skipped")
@@ -51,7 +86,8 @@ def _register(
     _say(f"register: {raw.height} rows from {len(landed)} file(s); validating")
     outcome: Outcome = validate_register(raw)
     staged = stage_register(con, raw, outcome)
-    quarantine = p.quarantine_frame(raw, outcome, staged.rejects, now)
+    cols = [c.name for c in contract(p.REGISTER).source_columns]
+    quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, now)
     counts.quarantined = quarantine.get_column("line").n_unique()
     counts.duplicates = staged.duplicates
     load_register(con, raw, landed, staged, quarantine, counts, run.run_id, now)
@@ -68,7 +104,7 @@ def _record(
             {
                 "load_id": run.run_id,
                 "source": source,
-                "table_name": p.REGISTER,
+                "table_name": TABLES.get(source, p.REGISTER),
                 "check_name": r.check.name,
                 "expectation": r.expectation,
                 "severity": r.check.severity,
@@ -115,7 +151,9 @@ def execute(settings: Settings, run_id: str | None = None, live: bool = False) -
             try:
                 with wh.connect(wh.start_work_copy(ws)) as con:
                     wh.migrate(con)
-                    checks["register"] = _register(con, settings, run, now)
+                    checks.update(_official(con, settings, run, now))
+                    fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
+                    checks["register"] = _register(con, settings, run, now, force=fx_changed)
                     run.status = "published"
                     run.finished_at = datetime.now(UTC)
                     _record(con, run, checks)

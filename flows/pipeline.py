@@ -15,12 +15,14 @@ import polars as pl
 from flows import warehouse as wh
 from flows.contracts import contract
 from flows.runs import SourceCounts
+from flows.sources.catalog import Manifest, OfficialSource
+from flows.sources.errors import SourceError
 from flows.sources.register import InputError, read_register, register_files
 from flows.transforms.commitments import Staged, stage
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy, unmapped_labels
-from flows.validation import Outcome, validate
+from flows.validation import CheckResult, Outcome, validate
 
 REGISTER = "raw.register_commitment"
 
@@ -89,22 +91,34 @@ def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame
 
 
 def quarantine_frame(
-    raw: pl.DataFrame, outcome: Outcome, rejects: pl.DataFrame, now: datetime
+    source: str,
+    frame: pl.DataFrame,
+    outcome: Outcome,
+    rejects: pl.DataFrame,
+    cols: list[str],
+    now: datetime,
 ) -> pl.DataFrame:
-    """meta.quarantine rows: GX warn failures plus rows the transform set aside."""
+    """meta.quarantine rows: GX warn failures plus rows the transform set aside (by line)."""
     records = []
-    src_cols = [c.name for c in contract(REGISTER).source_columns]
     for row, reasons in outcome.reasons.items():
-        rec = raw.row(row, named=True)
+        rec = frame.row(row, named=True)
         for result, reason in reasons:
-            records.append(_qrow(rec, src_cols, result.check.name, result.expectation, reason, now))
-    by_line = {r["line"]: r for r in raw.iter_rows(named=True)}
-    for line, check_name, reason in rejects.iter_rows():
-        records.append(_qrow(by_line[line], src_cols, check_name, "transform", reason, now))
+            records.append(
+                _qrow(source, rec, cols, result.check.name, result.expectation, reason, now)
+            )
+    by_key = (
+        {(r["source_file_sha256"], r["line"]): r for r in frame.iter_rows(named=True)}
+        if rejects.height
+        else {}
+    )
+    for sha, line, check_name, reason in rejects.iter_rows():
+        rec = by_key[(sha, line)]
+        records.append(_qrow(source, rec, cols, check_name, "transform", reason, now))
     return pl.DataFrame(records, schema=contract("meta.quarantine").polars_schema())
 
 
 def _qrow(
+    source: str,
     rec: dict[str, object],
     cols: list[str],
     check: str,
@@ -114,14 +128,14 @@ def _qrow(
 ) -> dict[str, object]:
     return {
         "load_id": rec["load_id"],
-        "source": "register",
+        "source": source,
         "source_file": rec["source_file"],
         "source_file_sha256": rec["source_file_sha256"],
         "line": rec["line"],
         "check_name": check,
         "expectation": expectation,
         "reason": reason,
-        "raw": json.dumps({c: rec[c] for c in cols}, ensure_ascii=False),
+        "raw": json.dumps({c: rec.get(c) for c in cols}, ensure_ascii=False, default=str),
         "quarantined_at": now,
     }
 
@@ -161,23 +175,7 @@ def load_register(
         pl.col("source_file_sha256"), pl.col("load_id")
     )
     companies = staged.companies.with_columns(pl.lit(load_id).alias("load_id"))
-    files = pl.DataFrame(
-        [
-            {
-                "source": f.source,
-                "sha256": f.sha256,
-                "file_name": f.path.name,
-                "source_url": str(f.path),
-                "landed_path": str(f.landed_path),
-                "size_bytes": f.landed_path.stat().st_size,
-                "rows": raw.filter(pl.col("source_file_sha256") == f.sha256).height,
-                "first_load_id": load_id,
-                "landed_at": now,
-            }
-            for f in landed
-        ],
-        schema=contract("meta.source_file").polars_schema(),
-    )
+    files = source_file_frame(landed, raw, load_id, now)
     keys = raw.select("commitment_id").drop_nulls().unique()
     con.execute("BEGIN TRANSACTION")
     try:
@@ -209,6 +207,119 @@ def load_register(
         counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")
 
 
+def source_file_frame(
+    landed: list[LandedFile], rows: pl.DataFrame, load_id: str, now: datetime
+) -> pl.DataFrame:
+    """meta.source_file rows for landed files (rows counted per file from the landed frame)."""
+    per_file = dict(rows.group_by("source_file_sha256").len().iter_rows()) if rows.height else {}
+    return pl.DataFrame(
+        [
+            {
+                "source": f.source,
+                "sha256": f.sha256,
+                "file_name": f.path.name,
+                "source_url": str(f.path),
+                "landed_path": str(f.landed_path),
+                "size_bytes": f.landed_path.stat().st_size,
+                "rows": per_file.get(f.sha256, 0),
+                "first_load_id": load_id,
+                "landed_at": now,
+            }
+            for f in landed
+        ],
+        schema=contract("meta.source_file").polars_schema(),
+    )
+
+
+def load_official(
+    con: duckdb.DuckDBPyConnection,
+    spec: OfficialSource,
+    files: list[Path],
+    landing: Path,
+    manifest: Manifest,
+    counts: SourceCounts,
+    load_id: str,
+    now: datetime,
+) -> list[CheckResult]:
+    """Land, parse, validate and load one official source in one transaction."""
+    landed = land(con, spec.name, files, landing)
+    counts.files = len(landed)
+    old = [f for f in landed if not f.is_new]
+    counts.files_unchanged = len(old)
+    counts.unchanged = counts.rows_in = unchanged_rows(con, old)
+    new = [f for f in landed if f.is_new]
+    if not new:
+        counts.status = "unchanged"
+        return []
+    target = contract(spec.table)
+    frames = []
+    for f in new:
+        try:
+            parsed = spec.parse(f.path, f.landed_path.read_bytes(), manifest)
+        except SourceError as exc:
+            raise SourceError(f"{f.path}: {exc}") from exc
+        frames.append(
+            parsed.with_row_index("line", offset=1).with_columns(
+                pl.col("line").cast(pl.Int64),
+                pl.lit(f.path.name).alias("source_file"),
+                pl.lit(f.sha256).alias("source_file_sha256"),
+                pl.lit(load_id).alias("load_id"),
+            )
+        )
+    data = pl.concat(frames, how="diagonal_relaxed")
+    counts.rows_in += data.height
+    # Two files may carry the same grain (a page and a history file): the later file wins.
+    before = data.height
+    data = data.unique(subset=list(target.grain), keep="last", maintain_order=True)
+    counts.duplicates = before - data.height
+    cols = [c for c in target.column_names if c in data.columns]
+    outcome = validate(data.select(cols), target)
+    if outcome.blocked:
+        names = "; ".join(f"{r.check.name} ({r.unexpected_count} failing)" for r in outcome.blocked)
+        raise SourceError(f"{spec.name} failed block check(s): {names}")
+    bad = outcome.quarantined_rows()
+    indexed = data.with_row_index("_r")
+    quarantine = quarantine_frame(
+        spec.name, data, outcome, pl.DataFrame(schema=_REJECTS), cols, now
+    )
+    passing = indexed.filter(~pl.col("_r").is_in(list(bad))).select(cols)
+    counts.quarantined = len(bad)
+    files_frame = source_file_frame(landed, data, load_id, now)
+    business = [c for c in cols if c not in ("source_file_sha256", "load_id")]
+    existing = con.sql(f"SELECT {', '.join(business)} FROM {target.qualified}").pl()
+    existing = existing.cast({c: passing.schema[c] for c in business})
+    same = passing.select(business).join(existing, on=business, how="semi", nulls_equal=True)
+    counts.unchanged += same.height
+    counts.loaded = passing.height - same.height
+    verb = "INSERT OR REPLACE" if spec.upsert else "INSERT OR IGNORE"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("official_rows", passing)
+        con.register("official_files", files_frame)
+        con.register("official_quarantine", quarantine)
+        con.execute(f"{verb} INTO {target.qualified} BY NAME SELECT * FROM official_rows")
+        con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM official_files")
+        con.execute(
+            "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM official_quarantine"
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("official_rows", "official_files", "official_quarantine"):
+            con.unregister(name)
+    return outcome.results
+
+
+_REJECTS = {
+    "source_file_sha256": pl.String(),
+    "line": pl.Int64(),
+    "check_name": pl.String(),
+    "reason": pl.String(),
+}
+
+
 def _current_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """commitment_id -> row_hash of current versions."""
     rows = con.execute(
@@ -224,8 +335,8 @@ def unchanged_rows(con: duckdb.DuckDBPyConnection, landed: list[LandedFile]) -> 
     row = con.execute(
         "SELECT coalesce(sum(rows), 0) FROM meta.source_file WHERE sha256 IN (SELECT unnest(?))",
         [shas],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    ).fetchall()
+    return int(row[0][0]) if row else 0
 
 
 __all__ = ["Blocked", "InputError", "register_files"]

@@ -143,6 +143,8 @@ def build_suite_for(name: str, checks: list[Check]) -> ExpectationSuite:
     """A suite of the given checks (those whose columns the frame has)."""
     import great_expectations as gx
 
+    _context()  # GX builds expectations only inside a data context
+
     suite = gx.ExpectationSuite(name=name)
     for check in checks:
         suite.add_expectation(_expectation(check))

@@ -27,6 +27,8 @@ class WarehouseBusy(RuntimeError):
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file; writers create it in the analysts' storage format."""
+    # No TimeZone setting: it needs the ICU extension, which this offline build cannot load;
+    # without it DuckDB keeps TIMESTAMPTZ in UTC, as the contracts declare.
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
@@ -60,8 +62,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     for c in contracts.values():
         if c.kind != "table":
             continue
-        for stmt in c.ddl():
-            con.execute(stmt)
+        con.execute(c.create_table())
         have = {
             row[0]
             for row in con.execute(
@@ -72,6 +73,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         for col in c.columns:
             if col.name not in have:
                 con.execute(f'ALTER TABLE {c.qualified} ADD COLUMN "{col.name}" {col.type}')
+        for stmt in c.comments():
+            con.execute(stmt)
     for path in sorted((sql_dir() / "views").glob("*.sql")):
         run_sql(con, f"views/{path.name}")
     for c in contracts.values():

@@ -70,5 +70,6 @@ def _parse_csv(path: Path, text: str) -> list[tuple[int, list[str]]]:
             rows.append((last_line + 1, row))
             last_line = reader.line_num
     except csv.Error as exc:
-        raise InputError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from exc
+        # The broken record starts after the last good one, not where the reader gave up.
+        raise InputError(f"{path}: line {last_line + 1}: not valid CSV ({exc})") from exc
     return rows

@@ -19,13 +19,16 @@ BUSINESS_COLUMNS = [
 ]  # fmt: skip
 
 
+REJECT_KEY = ["source_file_sha256", "line"]
+
+
 @dataclass(frozen=True)
 class Staged:
     """Typed commitments, the company table, and rows set aside by the transform."""
 
     commitments: pl.DataFrame
     companies: pl.DataFrame
-    rejects: pl.DataFrame  # line, check_name, reason
+    rejects: pl.DataFrame  # source_file_sha256, line, check_name, reason
     duplicates: int
 
 
@@ -73,16 +76,17 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
 
 def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: CompanyBook) -> Staged:
     """Type, dedupe, convert money, map sectors and companies; pure (no I/O)."""
-    typed = type_rows(raw)
+    # Rows are identified by (file, line): several register files are read together.
+    typed = type_rows(raw).with_row_index("_ord")
     bad_date = typed.filter(
         pl.col("announced_on").is_not_null() & pl.col("announced_on_date").is_null()
     )
     rejects = bad_date.select(
-        "line",
+        *REJECT_KEY,
         pl.lit("announced_on parses as a date").alias("check_name"),
         pl.format("announced_on {} is not a calendar date", pl.col("announced_on")).alias("reason"),
     )
-    typed = typed.filter(~pl.col("line").is_in(bad_date.get_column("line").implode()))
+    typed = typed.filter(~pl.col("_ord").is_in(bad_date.get_column("_ord").implode()))
     typed = typed.drop("announced_on").rename({"announced_on_date": "announced_on"})
     typed = typed.with_columns(content_hash(BUSINESS_COLUMNS).alias("row_hash"))
     # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
@@ -90,29 +94,32 @@ def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: Company
     before = typed.height
     typed = typed.unique(subset=["commitment_id", "row_hash"], keep="last", maintain_order=True)
     duplicates = before - typed.height
-    is_last = pl.col("line") == pl.col("line").max().over("commitment_id")
-    superseded = typed.filter(~is_last).join(
-        typed.filter(is_last).select("commitment_id", pl.col("line").alias("_kept")),
-        on="commitment_id",
+    is_last = pl.col("_ord") == pl.col("_ord").max().over("commitment_id")
+    kept = typed.filter(is_last).select(
+        "commitment_id", pl.col("source_file").alias("_kept_file"), pl.col("line").alias("_kept")
     )
+    superseded = typed.filter(~is_last).join(kept, on="commitment_id")
     kept_note = pl.format(
-        "commitment_id {} appears again on line {}, which is kept", "commitment_id", "_kept"
+        "commitment_id {} appears again in {} line {}, which is kept",
+        "commitment_id",
+        "_kept_file",
+        "_kept",
     )
     rejects = pl.concat(
         [
             rejects,
             superseded.select(
-                "line",
+                *REJECT_KEY,
                 pl.lit("commitment_id unique in the register").alias("check_name"),
                 kept_note.alias("reason"),
             ),
         ]
     )
-    typed = typed.filter(is_last)
+    typed = typed.filter(is_last).drop("_ord")
     typed = typed.with_columns(
         pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year")
     )
     typed = to_hkd_usd(typed, fx)
     typed = map_sectors(typed, taxonomy)
     typed, companies = match_companies(typed, book)
-    return Staged(typed, companies, rejects.sort("line"), duplicates)
+    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)

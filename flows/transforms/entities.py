@@ -91,7 +91,7 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
                 "hq_region": book.hq_region.get(canonical),
             },
         )
-        if name != canonical:
+        if name != entry["name_en"]:
             entry["aliases"].add(name)  # type: ignore[attr-defined]
         if not entry["name_zh"] and zh:
             entry["name_zh"] = zh

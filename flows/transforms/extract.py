@@ -165,9 +165,9 @@ _WORD_NUM = {
 # Currency words, matched on the normalised text; "$" and "元" alone mean the ``dollar``
 # argument (a Hong Kong government release writes HK$ as "$" and "元").
 _CURRENCY_OF: dict[str, str] = {
-    **dict.fromkeys(["HK$", "HKD", "港元", "港幣", "港币", "港圓", "港圆"], "HKD"),
+    **dict.fromkeys(["HK$", "HKD$", "HKD", "港元", "港幣", "港币", "港圓", "港圆"], "HKD"),
     **dict.fromkeys(["hong kong dollar", "hk dollar"], "HKD"),
-    **dict.fromkeys(["US$", "U.S.$", "USD", "美元", "美金"], "USD"),
+    **dict.fromkeys(["US$", "U.S.$", "USD$", "USD", "美元", "美金"], "USD"),
     **dict.fromkeys(["us dollar", "u.s. dollar", "american dollar"], "USD"),
     **dict.fromkeys(["RMB", "Rmb", "CNY", "人民幣", "人民币", "yuan", "renminbi"], "CNY"),
     **dict.fromkeys(["EUR", "€", "歐元", "欧元", "euro"], "EUR"),
@@ -204,8 +204,10 @@ _CS = (
     r"|euros?|yen|pounds?\s+sterling|pounds?|sterling)(?![A-Za-z])"
     r"|\s?(?:港元|港幣|港币|港圓|港圆|美元|美金|人民幣|人民币|歐元|欧元|英鎊|英镑|日圓|日元|日圆"
     r"|新台幣|新臺幣|台幣|臺幣|澳門幣|澳门币"
-    r"|元(?:人民幣|人民币|港幣|港币|美元|新台幣|新臺幣)?(?![朗素件宵旦])))"
+    r"|元(?:人民幣|人民币|港幣|港币|美元|新台幣|新臺幣)?(?![朗素件宵旦化])))"
 )
+# The rest of a compound Chinese amount after 億: "1億5千萬元" is 150,000,000.
+_REMAINDER = r"(?<=[億亿])[0-9]{1,4}(?:千萬|千万|百萬|百万|萬|万)"
 _POST = r"(?:或以上|以上|左右|\+|\s+(?i:or\s+more|plus)(?![A-Za-z]))"
 
 
@@ -213,7 +215,7 @@ def _money_part(i: str) -> str:
     """Pattern for one side of an amount: currency, number, scale, currency."""
     return (
         rf"(?P<cp{i}>{_CP})?(?P<n{i}>{_NUM})(?P<m{i}>{_MID})?(?P<s{i}>{_SCALE})?"
-        rf"(?P<cs{i}>{_CS})?"
+        rf"(?P<r{i}>{_REMAINDER})?(?P<cs{i}>{_CS})?"
     )
 
 
@@ -226,7 +228,13 @@ _SEP = r"(?P<sep>(?(btw)\s*(?:and|to|至|與|与|和|-|–|—)\s*|(?:\s*(?:-|�
 _MONEY_RE = re.compile(
     rf"(?:{_BETWEEN}|{_QUAL})?{_money_part('1')}(?:{_SEP}{_money_part('2')})?(?P<post>{_POST})?"
 )
-_PAREN_OPEN_RE = re.compile(r"\s?[(（]\s?")
+# A conversion stated with the amount: "(US$883.5 million)", "（約合15.6億港元）",
+# ", or about US$883 million", "/US$883 million".
+_CONVERSION_WORD = r"(?:約合|约合|折合|相當於|相当于|(?i:equivalent\s+to|or)\s)"
+_CONVERSION_OPEN_RE = re.compile(
+    rf"\s?(?P<paren>[(（])\s?(?:{_CONVERSION_WORD}\s?)?"
+    rf"|\s?[,，]?\s?(?i:or)\s+|\s?/\s?|\s?[,，]\s?{_CONVERSION_WORD}\s?"
+)
 _PAREN_CLOSE_RE = re.compile(r"\s?[)）]")
 # "increased from $1 billion to $2 billion" is a change, not a range; "ranging from" is one.
 _FROM_BEFORE_RE = re.compile(r"(?i)(?:(?P<rng>rang(?:e|es|ed|ing)|anywhere)\s+)?\bfrom\s+$")
@@ -243,7 +251,8 @@ _JOB_MOD_EN = (
     r"|research-related|scientific|engineering|management|managerial|senior|related"
     r"|innovation|and|development|technological|green)"
 )
-_JOB_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])"
+# LegCo replies group thousands with a space ("4 100 jobs"); next to a job noun that is safe.
+_JOB_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])"
 # Not after a letter or hyphen: "COVID-19 staff" and "A320 engineers" are not counts.
 _JOB_NUM_EN = rf"(?<![0-9.A-Za-z/-])(?<![0-9],){_JOB_DIGITS}"
 _JOBS_EN_RE = re.compile(
@@ -296,10 +305,20 @@ _PERIOD_RE = re.compile(
 )
 # Sentence ends: CJK full stops anywhere, an ASCII full stop only before a space (not "6.9").
 _SENTENCE_END_RE = re.compile(r"[。；;!?！？\n]|\.(?=\s|$)")
+_MAX_VALUE = Decimal(10) ** 18  # far above any real announcement
 _PERIOD_AFTER = 80
 _PERIOD_BEFORE = 40
-# Cheap pre-filters: no digit at all means nothing to find.
-_ANY_DIGIT_RE = re.compile(r"[0-9〇零一二兩两三四五六七八九十]")
+# Every amount holds a number, at most this many characters after the match start ("not
+# fewer than U.S.$ "), so the money pattern is only run from just before each number.
+_NUMBER_START_RE = re.compile(r"[0-9〇零一二兩两三四五六七八九十]")
+_LOOKBACK = 40
+# Cheap pre-filters: the job and period patterns only run where their keywords occur.
+_JOB_HINT_EN_RE = re.compile(
+    r"(?i:job|post|position|employ|staff|worker|personnel|talent|researcher|scientist|engineer"
+    r"|professional|hire|hiring|recruit|vacanc)"
+)
+_JOB_HINT_CN_RE = re.compile(r"[職职崗岗員员人]|就業|就业|機會|机会")
+_PERIOD_HINT_RE = re.compile(r"(?i:year|decade)|年")
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -355,7 +374,7 @@ def _number(token: str) -> Decimal:
     """Decimal value of an Arabic ("4,000", "6.9") or Chinese ("一萬") number token."""
     if token[0] in _CN_DIGIT or token[0] == "十":
         return Decimal(_cn_int(token))
-    return Decimal(token.replace(",", ""))
+    return Decimal(token.replace(",", "").replace(" ", ""))
 
 
 def _scale(token: str | None) -> int:
@@ -369,6 +388,11 @@ def _scale(token: str | None) -> int:
     for char in word:
         factor *= _CN_UNIT.get(char, 1)
     return factor
+
+
+def _plausible(*values: Decimal | None) -> bool:
+    """False for absurd figures (a 400-digit number would overflow to inf as a float)."""
+    return all(v is None or v <= _MAX_VALUE for v in values)
 
 
 def _as_float(value: Decimal) -> float:
@@ -430,10 +454,15 @@ def _part(m: re.Match[str], i: str) -> _Part | None:
     except (InvalidOperation, KeyError, ValueError):
         return None
     scale_text = m.group(f"s{i}")
+    value = number * _scale(scale_text)
+    if remainder := m.group(f"r{i}"):
+        digits = remainder.rstrip("千百萬万")
+        value += Decimal(digits) * _scale(remainder[len(digits) :])
     token = _currency_token(m.group(f"cp{i}"), m.group(f"cs{i}"))
-    end = max(m.end(f"{g}{i}") for g in ("n", "m", "s", "cs") if m.group(f"{g}{i}") is not None)
+    groups = ("n", "m", "s", "r", "cs")
+    end = max(m.end(f"{g}{i}") for g in groups if m.group(f"{g}{i}") is not None)
     return _Part(
-        value=number * _scale(scale_text),
+        value=value,
         scaled=bool(scale_text),
         currency=token,
         bare_dollar=token == _BARE,
@@ -476,49 +505,61 @@ def _range_parts(m: re.Match[str], norm: str) -> tuple[_Part, _Part | None]:
     return first, second
 
 
-def _amount_at(
-    m: re.Match[str], norm: str, dollar: str
-) -> tuple[int, tuple[str, Decimal | None, Decimal | None, Decimal | None, str, bool] | None]:
-    """(end, parsed) for one match: parsed is (currency, value, low, high, qualifier, bare$)."""
+@dataclass(frozen=True)
+class _Parsed:
+    """A money match read into numbers; ``token`` may still be ``_BARE`` or ``_UNSUPPORTED``."""
+
+    token: str
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    qualifier: str
+
+
+def _amount_at(m: re.Match[str], norm: str) -> tuple[int, _Parsed | None]:
+    """Where the amount ends and what it says; None when the number carries no currency."""
     first, second = _range_parts(m, norm)
     if second is None:
-        token = first.currency
         end = first.end
-        if m.group("post") and m.end("post") > end and m.group("n2") is None:
-            end = m.end("post")
-        post = m.group("post") if end == m.end("post") else None
-        if token is None:
+        post = None
+        if m.group("post") and m.group("n2") is None:  # a "post" after a dropped range is not ours
+            end, post = m.end("post"), m.group("post")
+        if first.currency is None:
             return m.end("n1"), None
-        qualifier = _qualifier(m, first.mid, post) if not m.group("btw") else "exact"
-        return end, (token, first.value, None, None, qualifier, first.bare_dollar)
+        qualifier = "exact" if m.group("btw") else _qualifier(m, first.mid, post)
+        return end, _Parsed(first.currency, first.value, None, None, qualifier)
     token = first.currency or second.currency
-    end = max(second.end, m.end("post") if m.group("post") else 0)
+    end = max(second.end, m.end("post"))
     if token is None:
         return m.end("n1"), None
-    bare = (first.currency or second.currency) == _BARE
-    return end, (token, None, first.value, second.value, "range", bare)
+    return end, _Parsed(token, None, first.value, second.value, "range")
 
 
 def _also_stated(
     norm: str, pos: int, currency: str, dollar: str
 ) -> tuple[int, tuple[AlsoStated, ...]]:
-    """A parenthesised conversion right after an amount: "(US$883.5 million)", "(約15.6億港元)"."""
-    opened = _PAREN_OPEN_RE.match(norm, pos)
-    if opened is None:
+    """A conversion right after an amount: "(US$883.5 million)", ", or about US$883 million"."""
+    opened = _CONVERSION_OPEN_RE.match(norm, pos)
+    inner = _MONEY_RE.match(norm, opened.end()) if opened else None
+    if opened is None or inner is None:
         return pos, ()
-    inner = _MONEY_RE.match(norm, opened.end())
-    if inner is None:
+    end, parsed = _amount_at(inner, norm)
+    if parsed is None:
         return pos, ()
-    end, parsed = _amount_at(inner, norm, dollar)
-    closed = _PAREN_CLOSE_RE.match(norm, end)
-    if parsed is None or closed is None:
-        return pos, ()
-    token, value, _low, _high, _qual, bare = parsed
+    bare = parsed.token == _BARE
+    if opened.group("paren") is not None:
+        closed = _PAREN_CLOSE_RE.match(norm, end)
+        if closed is None:
+            return pos, ()
+        end = closed.end()
+    elif bare or parsed.token == currency:
+        return pos, ()  # "HK$1 billion or HK$2 billion" are two amounts, not a conversion
     # China Daily style "HK$6.9 billion ($882 million)": a bare $ converting HK$ means US$.
-    other = "USD" if bare and currency != "USD" else _resolve(token, dollar)
-    if other is None or other in (_UNSUPPORTED, currency):
-        return closed.end(), ()
-    return closed.end(), (AlsoStated(other, None if value is None else _as_float(value)),)
+    other = "USD" if bare and currency != "USD" else _resolve(parsed.token, dollar)
+    if other is None or other in (_UNSUPPORTED, currency) or not _plausible(parsed.value):
+        return end, ()  # consumed, so "(約1958億元新台幣)" is not read as a second amount
+    value = None if parsed.value is None else _as_float(parsed.value)
+    return end, (AlsoStated(other, value),)
 
 
 def _sentence_window(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -547,6 +588,8 @@ def _period_number(m: re.Match[str]) -> int | None:
 def _period_years(norm: str, start: int, end: int) -> int | None:
     """Phasing period stated next to an amount: after it first, else before it."""
     lo, hi = _sentence_window(norm, start, end)
+    if _PERIOD_HINT_RE.search(norm, lo, hi) is None:
+        return None
     after = _PERIOD_RE.search(norm, end, hi)
     if after is not None:
         return _period_number(after)
@@ -558,16 +601,20 @@ def _find_amounts(text: str, norm: str, dollar: str) -> list[Amount]:
     """Every money amount in ``norm``, left to right, none overlapping."""
     found: list[Amount] = []
     pos = 0
-    while (m := _MONEY_RE.search(norm, pos)) is not None:
-        end, parsed = _amount_at(m, norm, dollar)
+    for number in _NUMBER_START_RE.finditer(norm):
+        if number.start() < pos:
+            continue
+        m = _MONEY_RE.search(norm, max(pos, number.start() - _LOOKBACK))
+        if m is None:
+            break
+        end, parsed = _amount_at(m, norm)
         pos = max(end, m.start() + 1)
         if parsed is None:
             continue
-        token, value, low, high, qualifier, _bare = parsed
-        currency = _resolve(token, dollar)
-        end, also = _also_stated(norm, end, currency or "", dollar)
+        currency = _resolve(parsed.token, dollar) or _UNSUPPORTED
+        end, also = _also_stated(norm, end, currency, dollar)
         pos = max(pos, end)
-        if currency is None or currency == _UNSUPPORTED:
+        if currency == _UNSUPPORTED or not _plausible(parsed.value, parsed.low, parsed.high):
             continue
         start = m.start()
         found.append(
@@ -576,10 +623,10 @@ def _find_amounts(text: str, norm: str, dollar: str) -> list[Amount]:
                 start=start,
                 end=end,
                 currency=currency,
-                value=None if value is None else _as_float(value),
-                low=None if low is None else _as_float(low),
-                high=None if high is None else _as_float(high),
-                qualifier=qualifier,
+                value=None if parsed.value is None else _as_float(parsed.value),
+                low=None if parsed.low is None else _as_float(parsed.low),
+                high=None if parsed.high is None else _as_float(parsed.high),
+                qualifier=parsed.qualifier,
                 also_stated=also,
                 period_years=_period_years(norm, start, end),
             )
@@ -593,10 +640,11 @@ def _find_amounts(text: str, norm: str, dollar: str) -> list[Amount]:
 def _job_count(number: str, scale: str | None) -> int | None:
     """Whole count from "4,000", "1.7" + "萬", "一萬"; None when it is not a sane count."""
     try:
-        value = _number(number) * (10_000 if scale and scale in "萬万" else _scale(scale))
+        value = _number(number) * _scale(scale)
     except (InvalidOperation, KeyError, ValueError):
         return None
-    return int(value) if value == value.to_integral_value() and value > 0 else None
+    # A whole, positive count below a billion; anything else is not a job figure.
+    return int(value) if value == value.to_integral_value() and 0 < value < 10**9 else None
 
 
 def _group(m: re.Match[str], name: str) -> str | None:
@@ -625,14 +673,18 @@ def _jobs_from(m: re.Match[str], text: str, span: tuple[int, int]) -> Jobs | Non
 def _find_jobs(text: str, norm: str, taken: list[tuple[int, int]]) -> list[Jobs]:
     """Every job figure not inside a money span, left to right, none overlapping."""
     candidates: list[Jobs] = []
-    for pattern in (_JOBS_EN_RE, _JOBS_CN_RE):
+    english = _JOB_HINT_EN_RE.search(norm) is not None
+    chinese = _JOB_HINT_CN_RE.search(norm) is not None
+    for pattern, wanted, span in (
+        (_JOBS_EN_RE, english, 0),
+        (_JOBS_EN_VERB_RE, english, "body"),
+        (_JOBS_CN_RE, chinese, 0),
+        (_JOBS_CN_VERB_RE, chinese, "body"),
+    ):
+        if not wanted:
+            continue
         for m in pattern.finditer(norm):
-            job = _jobs_from(m, text, m.span())
-            if job is not None:
-                candidates.append(job)
-    for pattern in (_JOBS_EN_VERB_RE, _JOBS_CN_VERB_RE):
-        for m in pattern.finditer(norm):
-            job = _jobs_from(m, text, m.span("body"))
+            job = _jobs_from(m, text, m.span(span))
             if job is not None:
                 candidates.append(job)
     kept: list[Jobs] = []
@@ -657,7 +709,7 @@ def extract(text: str, dollar: str = "HKD") -> Extraction:
     if not isinstance(text, str) or not text:
         return Extraction((), ())
     norm = _normalise(text)
-    if _ANY_DIGIT_RE.search(norm) is None:
+    if _NUMBER_START_RE.search(norm) is None:
         return Extraction((), ())
     amounts = _find_amounts(text, norm, dollar)
     jobs = _find_jobs(text, norm, [(a.start, a.end) for a in amounts])

@@ -40,7 +40,15 @@ def to_hkd_usd(rows: pl.DataFrame, fx: pl.DataFrame) -> pl.DataFrame:
     own_rate = pl.when(cur == "HKD").then(pl.lit(1.0)).otherwise(pl.col("_own"))
     hkd = amount * own_rate
     usd = pl.when(cur == "USD").then(amount).otherwise(hkd / pl.col("_usd"))
-    rate_month = pl.when(cur == "HKD").then(pl.col("_usd_month")).otherwise(pl.col("_own_month"))
+    # The older of the months used: for CNY or EUR both a CNY and a USD rate are involved.
+    rate_month = (
+        pl.when(cur == "HKD")
+        .then(pl.col("_usd_month"))
+        .when(cur == "USD")
+        .then(pl.col("_own_month"))
+        .when(pl.col("_own_month").is_not_null() & pl.col("_usd_month").is_not_null())
+        .then(pl.min_horizontal("_own_month", "_usd_month"))
+    )
     method = (
         pl.when(amount.is_null())
         .then(pl.lit("none"))

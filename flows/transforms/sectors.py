@@ -13,6 +13,11 @@ from flows.resources import taxonomy_dir
 UNMAPPED = "unmapped"
 
 
+def _key(label: str) -> str:
+    """Labels match whatever their case or spacing."""
+    return " ".join(label.split()).casefold()
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     """Clusters (id -> name, HSIC) and label -> cluster id."""
@@ -29,15 +34,14 @@ class Taxonomy:
         unknown = sorted({c for c in labels.values() if c not in clusters})
         if unknown:
             raise ValueError(f"{path}: labels point at undeclared clusters {unknown}")
-        return cls(clusters=clusters, labels={k.casefold(): v for k, v in labels.items()})
+        return cls(clusters=clusters, labels={_key(k): v for k, v in labels.items()})
 
 
 def map_sectors(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """Add `cluster` from sector_label; labels not in the taxonomy become 'unmapped'."""
     return rows.with_columns(
         pl.col("sector_label")
-        .str.strip_chars()
-        .str.to_lowercase()
+        .map_elements(_key, return_dtype=pl.String)
         .replace_strict(taxonomy.labels, default=UNMAPPED, return_dtype=pl.String)
         .fill_null(UNMAPPED)
         .alias("cluster")

@@ -69,12 +69,15 @@ def test_first_run_loads_every_register_row(
         wh,
         "SELECT company_id FROM core.investment_commitment WHERE commitment_id = 'j2-semiconductor-2023-10'",
     ) == [("j2-semiconductor",)]
-    run_row = query(
+    [(status, rows_in, loaded, quarantined, unchanged)] = query(
         wh, "SELECT status, rows_in, rows_loaded, rows_quarantined, rows_unchanged FROM meta.run"
     )
-    assert run_row == [("published", n, n, 0, 0)]
+    assert (status, loaded, quarantined, unchanged) == ("published", rows_in, 0, 0)
+    assert rows_in > n, "the official sources load beside the register"
     dq = json.loads((paths["reports"] / "latest" / "dq.json").read_text(encoding="utf-8"))
-    assert dq["status"] == "published" and dq["rows_in"] == n
+    assert dq["status"] == "published" and dq["rows_in"] == rows_in
+    register = next(src for src in dq["sources"] if src["source"] == "register")
+    assert (register["rows_in"], register["loaded"]) == (n, n)
     assert dq["checks"]["register"], "every contract check is reported"
     assert (
         (paths["reports"] / "latest" / "dq.md")
@@ -93,8 +96,8 @@ def test_second_run_reports_everything_unchanged(paths: dict[str, Path]) -> None
         paths["warehouse"],
         "SELECT rows_in, rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at",
     )
-    n = register_rows()
-    assert runs == [(n, n, 0), (n, 0, n)]
+    total = runs[0][0]
+    assert runs == [(total, total, 0), (total, 0, total)]
 
 
 def _rewrite(snapshot: Path, edit: dict[str, dict[str, str]]) -> Path:
@@ -204,7 +207,8 @@ def test_revised_register_row_adds_a_version(paths: dict[str, Path], snapshot_co
     )
     assert rows == [(1, "mou", "new", False), (2, "construction", "status changed", True)]
     loaded = query(
-        paths["warehouse"], "SELECT rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at"
+        paths["warehouse"],
+        "SELECT rows_in, rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at",
     )
-    n = register_rows()
-    assert loaded == [(n, 0), (1, n - 1)]
+    total = loaded[0][0]
+    assert loaded == [(total, total, 0), (total, 1, total - 1)]

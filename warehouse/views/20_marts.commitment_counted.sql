@@ -11,7 +11,7 @@ WITH live AS (
 ),
 covered AS (  -- project figures already inside each aggregate
     SELECT covered_by AS commitment_id,
-           sum(amount_hkd) AS hkd, sum(amount_usd) AS usd, sum(jobs) AS jobs
+           sum(amount_hkd) AS hkd, sum(amount_usd) AS usd, sum(jobs)::BIGINT AS jobs
     FROM live
     WHERE scope = 'project' AND covered_by IS NOT NULL
     GROUP BY covered_by

@@ -1,0 +1,120 @@
+"""Tests for GX validation of register rows against their contract (flows.validation.validate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from flows.contracts import contract
+from flows.validation import Outcome, validate
+
+REGISTER = contract("raw.register_commitment")
+RAW_SCHEMA = {c: (pl.Int64 if c == "line" else pl.String) for c in REGISTER.column_names}
+
+
+def raw_row(line: int, **values: Any) -> dict[str, Any]:
+    """A valid register row. TEST VALUES: a made-up company and URL."""
+    row: dict[str, Any] = dict.fromkeys(REGISTER.column_names)
+    row.update(
+        commitment_id=f"acme-{line}",
+        party="company",
+        company="Acme Robotics Ltd",
+        announced_on="2024-01-15",
+        amount="80000000",
+        currency="HKD",
+        qualifier="exact",
+        scope="project",
+        is_cumulative="false",
+        status="announced",
+        source_url="https://example.org/acme",
+        confidence="high",
+        source_file="commitments.csv",
+        source_file_sha256="0" * 64,
+        load_id="test-run",
+        line=line,
+    )
+    row.update(values)
+    return row
+
+
+def frame(*rows: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=RAW_SCHEMA)
+
+
+ROWS = frame(
+    raw_row(2),  # 0 valid
+    raw_row(3, amount="-5"),  # 1
+    raw_row(4, currency="XYZ"),  # 2
+    raw_row(5, source_url=None),  # 3
+    raw_row(6, announced_on="13/2024"),  # 4
+    raw_row(7, announced_on="2024-02", jobs="120", phasing_years="5"),  # 5 valid, month only
+    raw_row(8, announced_on=None, amount=None, currency=None, qualifier=None),  # 6 valid, sparse
+)
+BAD = {1: ("amount", "-5"), 2: ("currency", "XYZ"), 3: ("source_url", None), 4: ("announced_on", "13/2024")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def outcome() -> Outcome:
+    return validate(ROWS, REGISTER)
+
+
+def test_only_bad_rows_have_reasons(outcome: Outcome) -> None:
+    assert set(outcome.reasons) == set(BAD)
+    assert outcome.quarantined_rows() == set(BAD)
+    assert outcome.blocked == []
+
+
+@pytest.mark.parametrize("row", sorted(BAD))
+def test_reason_names_column_and_value(outcome: Outcome, row: int) -> None:
+    column, value = BAD[row]
+    reasons = outcome.reasons[row]
+    assert len(reasons) == 1
+    result, reason = reasons[0]
+    assert result.check.column == column
+    assert result.check.severity == "warn"
+    assert not result.success
+    assert row in result.failing_rows
+    assert column in reason
+    if value is None:
+        assert "empty" in reason
+    else:
+        assert f'"{value}"' in reason
+
+
+def test_reason_texts(outcome: Outcome) -> None:
+    texts = {row: [r for _, r in reasons] for row, reasons in outcome.reasons.items()}
+    assert texts[1] == ['amount must be a non-negative number (got "-5")']
+    assert texts[2] == ['currency "XYZ" is not one of HKD, USD, CNY, EUR, JPY, GBP']
+    assert texts[3] == ["source_url is required but empty"]
+    assert texts[4][0].startswith('announced_on "13/2024" does not match ^[0-9]{4}-')
+
+
+def test_results_follow_the_contract_check_order(outcome: Outcome) -> None:
+    assert [r.check.name for r in outcome.results] == [c.name for c in REGISTER.checks]
+    failing = {r.check.name: r.unexpected_count for r in outcome.results if not r.success}
+    assert failing == {
+        REGISTER.column("announced_on").checks[0].name: 1,
+        REGISTER.column("amount").checks[0].name: 1,
+        REGISTER.column("currency").checks[0].name: 1,
+        REGISTER.column("source_url").checks[0].name: 1,
+    }
+    for r in outcome.results:
+        assert r.element_count == ROWS.height
+
+
+def test_empty_frame_fails_the_row_count_block_check() -> None:
+    outcome = validate(ROWS.clear(), REGISTER)
+    assert [r.check.kind for r in outcome.blocked] == ["row_count"]
+    assert outcome.blocked[0].check.severity == "block"
+    assert outcome.reasons == {}
+
+
+def test_duplicate_grain_fails_the_unique_block_check() -> None:
+    # Two rows on the same line of the same file: the (source_file_sha256, line) grain breaks.
+    outcome = validate(frame(raw_row(2), raw_row(2, commitment_id="acme-x")), REGISTER)
+    assert [(r.check.kind, r.check.args["columns"]) for r in outcome.blocked] == [
+        ("unique", ["source_file_sha256", "line"])
+    ]
+    assert outcome.reasons == {}  # block checks stop the run; they quarantine nothing
