@@ -20,7 +20,7 @@ from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
 from flows.sources.errors import SourceError
-from flows.validation import CheckResult, Outcome
+from flows.validation import Outcome
 
 land = task(name="land", cache_policy=NO_CACHE)(p.land)
 validate_register = task(name="validate register", cache_policy=NO_CACHE)(p.validate_register)
@@ -38,27 +38,33 @@ def _say(message: str) -> None:
 
 
 def _official(
-    con: duckdb.DuckDBPyConnection, settings: Settings, run: RunSummary, now: datetime
-) -> dict[str, list[CheckResult]]:
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run: RunSummary,
+    now: datetime,
+    only: list[str] | None = None,
+) -> dict[str, Outcome]:
     """C&SD, HKMA and ITF; a failing source is reported and skipped, never stops the others."""
     manifest = Manifest.read(settings.snapshot_dir)
     landing = wh.Workspace(settings.warehouse).landing
-    checks: dict[str, list[CheckResult]] = {}
+    outcomes: dict[str, Outcome] = {}
     for spec in SOURCES:
+        if only is not None and spec.name not in only:
+            continue
         counts = SourceCounts(spec.name)
         run.sources.append(counts)
         files = sorted(settings.snapshot_dir.glob(spec.pattern))
         try:
-            checks[spec.name] = load_official(
-                con, spec, files, landing, manifest, counts, run.run_id, now
-            )
+            outcome = load_official(con, spec, files, landing, manifest, counts, run.run_id, now)
         except (SourceError, p.InputError) as exc:
             counts.status, counts.message = "failed", str(exc)
             counts.loaded = counts.quarantined = 0
             _say(f"{spec.name}: FAILED: {exc}")
             continue
+        if outcome is not None:
+            outcomes[spec.name] = outcome
         _say(f"{spec.name}: {counts.loaded} loaded, {counts.unchanged} unchanged")
-    return checks
+    return outcomes
 
 
 def _register(
@@ -67,8 +73,8 @@ def _register(
     run: RunSummary,
     now: datetime,
     force: bool = False,
-) -> list[CheckResult]:
-    """The register source end to end; returns its check results."""
+) -> Outcome | None:
+    """The register source end to end; returns its validation outcome (None when skipped)."""
     counts = SourceCounts("register")
     run.sources.append(counts)
     files = p.register_files(settings.snapshot_dir)
@@ -80,7 +86,7 @@ def _register(
         counts.rows_in = counts.unchanged = p.unchanged_rows(con, landed)
         counts.status = "unchanged"
         _say(f"register: {len(landed)} file(s) unchanged, skipped")
-        return []
+        return None
     raw = p.read_landed_register(landed, run.run_id)
     counts.rows_in = raw.height
     _say(f"register: {raw.height} rows from {len(landed)} file(s); validating")
@@ -92,12 +98,10 @@ def _register(
     counts.duplicates = staged.duplicates
     load_register(con, raw, landed, staged, quarantine, counts, run.run_id, now)
     _say(f"register: {counts.loaded} loaded, {counts.unchanged} unchanged")
-    return outcome.results
+    return outcome
 
 
-def _record(
-    con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, list[CheckResult]]
-) -> None:
+def _record(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, Outcome]) -> None:
     """meta.dq_result and meta.run rows for this run, in one transaction."""
     dq = pl.DataFrame(
         [
@@ -113,8 +117,8 @@ def _record(
                 "unexpected_count": r.unexpected_count,
                 "details": json.dumps(list(r.samples), ensure_ascii=False, default=str),
             }
-            for source, results in checks.items()
-            for r in results
+            for source, outcome in checks.items()
+            for r in outcome.results
         ],
         schema=contract("meta.dq_result").polars_schema(),
     )
@@ -133,7 +137,12 @@ def _record(
     con.unregister("run_row")
 
 
-def execute(settings: Settings, run_id: str | None = None, live: bool = False) -> RunSummary:
+def execute(
+    settings: Settings,
+    run_id: str | None = None,
+    live: bool = False,
+    sources: list[str] | None = None,
+) -> RunSummary:
     """One run into a working copy, published atomically at the end; never half a run."""
     now = datetime.now(UTC)
     run = RunSummary(
@@ -145,15 +154,17 @@ def execute(settings: Settings, run_id: str | None = None, live: bool = False) -
         live=live,
     )
     ws = wh.Workspace(settings.warehouse)
-    checks: dict[str, list[CheckResult]] = {}
+    checks: dict[str, Outcome] = {}
     try:
         with wh.writer_lock(ws):
             try:
                 with wh.connect(wh.start_work_copy(ws)) as con:
                     wh.migrate(con)
-                    checks.update(_official(con, settings, run, now))
+                    checks.update(_official(con, settings, run, now, sources))
                     fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
-                    checks["register"] = _register(con, settings, run, now, force=fx_changed)
+                    register = _register(con, settings, run, now, force=fx_changed)
+                    if register is not None:
+                        checks["register"] = register
                     run.status = "published"
                     run.finished_at = datetime.now(UTC)
                     _record(con, run, checks)
@@ -169,7 +180,7 @@ def execute(settings: Settings, run_id: str | None = None, live: bool = False) -
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
     run.finished_at = datetime.now(UTC)
-    payload = dq_payload(run, checks)
+    payload = dq_payload(run, {name: o.results for name, o in checks.items()})
     write_dq(settings.reports_dir, payload)
     create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)
@@ -183,9 +194,13 @@ def nightly(
     reports_dir: str | None = None,
     live: bool = False,
     run_id: str | None = None,
+    sources: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Nightly job: every source into the warehouse, DQ report, atomic publish."""
+    """Nightly job: every source into the warehouse, DQ report, atomic publish.
+
+    `sources` limits the official sources (censtatd, hkma, itf); the register always runs.
+    """
     settings = load(warehouse, snapshot_dir, reports_dir)
-    run = execute(settings, run_id=run_id, live=live)
+    run = execute(settings, run_id=run_id, live=live, sources=sources)
     get_run_logger().info(run.paragraph())
     return run.to_json()

@@ -22,7 +22,7 @@ from flows.transforms.commitments import Staged, stage
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy, unmapped_labels
-from flows.validation import CheckResult, Outcome, validate
+from flows.validation import Outcome, validate
 
 REGISTER = "raw.register_commitment"
 
@@ -240,7 +240,7 @@ def load_official(
     counts: SourceCounts,
     load_id: str,
     now: datetime,
-) -> list[CheckResult]:
+) -> Outcome | None:
     """Land, parse, validate and load one official source in one transaction."""
     landed = land(con, spec.name, files, landing)
     counts.files = len(landed)
@@ -250,7 +250,7 @@ def load_official(
     new = [f for f in landed if f.is_new]
     if not new:
         counts.status = "unchanged"
-        return []
+        return None
     target = contract(spec.table)
     frames = []
     for f in new:
@@ -309,7 +309,7 @@ def load_official(
     finally:
         for name in ("official_rows", "official_files", "official_quarantine"):
             con.unregister(name)
-    return outcome.results
+    return outcome
 
 
 _REJECTS = {

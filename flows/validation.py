@@ -43,6 +43,7 @@ class Outcome:
 
     results: list[CheckResult]
     reasons: dict[int, list[tuple[CheckResult, str]]] = field(default_factory=dict)
+    gx_result: Any = None  # the GX ExpectationSuiteValidationResult, for Data Docs
 
     @property
     def blocked(self) -> list[CheckResult]:
@@ -124,7 +125,7 @@ def validate(frame: pl.DataFrame, contract: Contract) -> Outcome:
     )
     # GX does not keep suite order in its results: match them back by the check name in meta.
     by_name = {check.name: check for check in checkable}
-    outcome = Outcome(results=[])
+    outcome = Outcome(results=[], gx_result=result)
     for res in result.results:
         check = by_name[res.expectation_config.meta["check"]]
         outcome.results.append(_check_result(check, res, frame.height))
