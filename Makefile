@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROWS   ?= 1000000
+PY_DIRS := flows tests $(wildcard bench)
 
 .PHONY: install run test lint format bench clean
 
@@ -20,16 +21,16 @@ run: install
 	$(BIN)/hkam run
 
 lint: install
-	$(BIN)/ruff check flows tests bench
-	$(BIN)/ruff format --check flows tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/python -m pytest -q
 
 format: install
-	$(BIN)/ruff check --fix flows tests bench
-	$(BIN)/ruff format flows tests bench
+	$(BIN)/ruff check --fix $(PY_DIRS)
+	$(BIN)/ruff format $(PY_DIRS)
 
 bench: install
 	$(BIN)/python bench/run.py --rows $(ROWS)
