@@ -115,6 +115,13 @@ def indicator_of(table_id: str, sv: str, unit: str) -> str:
     return f"t{table_id.replace('-', '_').lower()}_{sv_part}_{unit}"
 
 
+def _industry_prefix(record: dict[str, Any]) -> str:
+    """Industry tables name their series by industry ("manufacturing_persons_engaged")."""
+    label = str(record.get("INDDesc") or "").strip()
+    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return f"{slug}_" if slug else ""
+
+
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -225,7 +232,7 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
         marker = str(record.get("sd_value") or "").strip()
         rows.append(
             {
-                "indicator": indicator_of(table_id, sv, unit),
+                "indicator": _industry_prefix(record) + indicator_of(table_id, sv, unit),
                 "table_id": table_id,
                 "dims": _dims(record),
                 "freq": freq,

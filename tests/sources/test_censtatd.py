@@ -100,12 +100,12 @@ def test_columns_periods_dims_and_markers() -> None:
     )
     frame = censtatd.parse(raw, table_id="215-16001", source_url="u", vintage=VINTAGE)
     first, second, third, fourth = frame.iter_rows(named=True)
-    assert first["indicator"] == "vacancies" and first["value"] == 1234.0
+    assert first["indicator"] == "manufacturing_vacancies" and first["value"] == 1234.0
     assert first["period_start"] == date(2022, 10, 1)
     assert first["period_end"] == date(2022, 12, 31)
     assert json.loads(first["dims"]) == {"IND": {"code": "ind_C", "label": "Manufacturing"}}
     assert first["is_provisional"] and not first["is_revised"]
-    assert second["indicator"] == "vacancies_growth" and second["is_revised"]
+    assert second["indicator"] == "total_vacancies_growth" and second["is_revised"]
     assert second["period_start"] == date(2022, 7, 1)
     assert third["value"] is None and third["unit"] == "pct"
     assert third["period_start"] == date(2024, 1, 1) and third["period_end"] == date(2024, 3, 31)
@@ -156,7 +156,7 @@ def test_fetch_via_local_server(server: Server, tmp_path: Path) -> None:
     )
     assert landed.path.parent == tmp_path
     manufacturing = frame.filter(
-        pl.col("indicator") == "persons_engaged", pl.col("period") == "200903"
+        pl.col("indicator") == "manufacturing_persons_engaged", pl.col("period") == "200903"
     )
     assert manufacturing["value"].to_list() == [125682.0]
     assert frame["source_url"].unique().to_list() == [landed.url]
