@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 
-VERBS = ("run", "sql", "status", "extract")
+VERBS = ("run", "sql", "status", "extract", "snapshot")
 
 
 class UsageError(Exception):
@@ -51,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
 
+    snap = sub.add_parser(
+        "snapshot",
+        help="fetch the live official sources into a folder in the snapshot layout",
+        description="Fetch C&SD, HKMA and ITF live into DIR (censtatd/, hkma/, itf/, MANIFEST).",
+    )
+    snap.add_argument("--out", required=True, help="folder to write (created if missing)")
+    snap.add_argument(
+        "--source", action="append", choices=("censtatd", "hkma", "itf"), help="only these"
+    )
+
     extract = verb("extract", "extract amounts and job figures from text")
     extract.add_argument("text")
     extract.add_argument("--json", action="store_true", help="print one JSON object (the default)")
@@ -64,7 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
     try:
-        handler = {"run": _run, "sql": _sql, "status": _status, "extract": _extract}[args.verb]
+        handler = {
+            "run": _run,
+            "sql": _sql,
+            "status": _status,
+            "extract": _extract,
+            "snapshot": _snapshot,
+        }[args.verb]
         return handler(args)
     except UsageError as exc:
         print(f"hkam {args.verb}: {exc}", file=sys.stderr)
@@ -102,10 +118,6 @@ def _check_writable(path: Path, what: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if args.live:
-        raise UsageError(
-            "--live arrives with the live fetchers (issue 3); run without it for the snapshot"
-        )
     if not settings.snapshot_dir.is_dir():
         raise UsageError(
             f"snapshot folder {settings.snapshot_dir} does not exist; pass --snapshot-dir DIR "
@@ -124,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         warehouse=str(settings.warehouse),
         reports_dir=str(settings.reports_dir),
         run_id=run_id,
+        live=args.live,
     )
     record = next((r for r in read_run_log(settings.warehouse) if r["run_id"] == run_id), None)
     if record is None:
@@ -229,6 +242,21 @@ def _status(args: argparse.Namespace) -> int:
     ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[: args.limit]
     _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
     return EXIT_OK
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from flows.settings import load
+    from flows.sources.live import fetch_snapshot
+
+    out = Path(args.out)
+    _check_writable(out, "snapshot")
+    result = fetch_snapshot(out, endpoints=load().endpoints, only=args.source)
+    for path in result.files:
+        print(f"wrote {path}")
+    for source, error in result.errors.items():
+        print(f"hkam snapshot: {source} failed: {error}", file=sys.stderr)
+    print(f"{len(result.files)} file(s) in {out}; copy register/*.csv in to run on it")
+    return EXIT_BLOCKED if result.errors else EXIT_OK
 
 
 def _extract(args: argparse.Namespace) -> int:

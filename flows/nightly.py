@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +21,7 @@ from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
 from flows.sources.errors import SourceError
+from flows.sources.live import LiveResult, fetch_snapshot
 from flows.validation import Outcome
 
 land = task(name="land", cache_policy=NO_CACHE)(p.land)
@@ -43,17 +45,27 @@ def _official(
     run: RunSummary,
     now: datetime,
     only: list[str] | None = None,
+    live: bool = False,
 ) -> dict[str, Outcome]:
     """C&SD, HKMA and ITF; a failing source is reported and skipped, never stops the others."""
-    manifest = Manifest.read(settings.snapshot_dir)
     landing = wh.Workspace(settings.warehouse).landing
+    folder, failed = settings.snapshot_dir, {}
+    if live:
+        folder = landing / "live" / run.run_id
+        fetched = fetch_live(folder, settings, _next_hkma_month(con), only)
+        failed = fetched.errors
+    manifest = Manifest.read(folder)
     outcomes: dict[str, Outcome] = {}
     for spec in SOURCES:
         if only is not None and spec.name not in only:
             continue
         counts = SourceCounts(spec.name)
         run.sources.append(counts)
-        files = sorted(settings.snapshot_dir.glob(spec.pattern))
+        if spec.name in failed:
+            counts.status, counts.message = "failed", failed[spec.name]
+            _say(f"{spec.name}: FAILED: {failed[spec.name]}")
+            continue
+        files = sorted(folder.glob(spec.pattern))
         try:
             outcome = load_official(con, spec, files, landing, manifest, counts, run.run_id, now)
         except (SourceError, p.InputError) as exc:
@@ -65,6 +77,24 @@ def _official(
             outcomes[spec.name] = outcome
         _say(f"{spec.name}: {counts.loaded} loaded, {counts.unchanged} unchanged")
     return outcomes
+
+
+def _next_hkma_month(con: duckdb.DuckDBPyConnection) -> str | None:
+    """HKMA pulls start after the latest month loaded (None: the whole series)."""
+    rows = con.execute("SELECT max(month) FROM core.fx_rate").fetchall()
+    latest = rows[0][0] if rows else None
+    if latest is None:
+        return None
+    year, month = (latest.year + 1, 1) if latest.month == 12 else (latest.year, latest.month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+@task(name="fetch live sources", cache_policy=NO_CACHE)
+def fetch_live(
+    out: Path, settings: Settings, hkma_from: str | None, only: list[str] | None
+) -> LiveResult:
+    """Fetch the official sources into a snapshot-layout folder (the fetchers retry)."""
+    return fetch_snapshot(out, endpoints=settings.endpoints, hkma_from=hkma_from, only=only)
 
 
 def _register(
@@ -160,7 +190,7 @@ def execute(
             try:
                 with wh.connect(wh.start_work_copy(ws)) as con:
                     wh.migrate(con)
-                    checks.update(_official(con, settings, run, now, sources))
+                    checks.update(_official(con, settings, run, now, sources, live))
                     fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
                     register = _register(con, settings, run, now, force=fx_changed)
                     if register is not None:

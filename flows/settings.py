@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.resources import snapshot_dir
+from flows.sources import urls
 
 DEFAULT_WAREHOUSE = Path("warehouse/hkam.duckdb")
 DEFAULT_REPORTS = Path("reports")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs of the live sources (tests point them at a server on 127.0.0.1)."""
+
+    censtatd: str = urls.CENSTATD_API
+    hkma: str = urls.HKMA_ER_EERI_ENDPERIOD
+    itf: str = urls.ITF_ANNUAL_LIST
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class Settings:
     reports_dir: Path
     keep_versions: int = 7
     webhook_url: str | None = None
+    endpoints: Endpoints = field(default_factory=Endpoints)
 
 
 def load(
@@ -36,4 +47,9 @@ def load(
         reports_dir=Path(reports or env.get("HKAM_REPORTS_DIR") or DEFAULT_REPORTS),
         keep_versions=int(env.get("HKAM_KEEP_VERSIONS", "7")),
         webhook_url=env.get("HKAM_WEBHOOK_URL") or None,
+        endpoints=Endpoints(
+            censtatd=env.get("HKAM_CENSTATD_URL") or Endpoints.censtatd,
+            hkma=env.get("HKAM_HKMA_URL") or Endpoints.hkma,
+            itf=env.get("HKAM_ITF_URL") or Endpoints.itf,
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,23 +101,38 @@ class Workspace:
         return self.published.with_name(f".{self.published.stem}.lock")
 
     @property
+    def versions(self) -> Path:
+        """Where earlier published files are kept (flows/publishing.py)."""
+        return self.published.parent / "versions"
+
+    @property
     def landing(self) -> Path:
         """Where raw source files are kept, by sha256."""
         return self.published.parent / "landing"
 
 
 @contextmanager
-def writer_lock(ws: Workspace) -> Iterator[None]:
-    """Hold the single-writer lock, or raise WarehouseBusy at once."""
+def writer_lock(ws: Workspace, wait: float = 0.0, poll: float = 0.2) -> Iterator[None]:
+    """Hold the single-writer lock; wait up to `wait` seconds for it, then raise WarehouseBusy.
+
+    flock is released by the kernel when the holder dies (even by kill -9), so a crashed run
+    never leaves the warehouse locked.
+    """
     ws.lock.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + max(wait, 0.0)
     with open(ws.lock, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise WarehouseBusy(
-                f"another hkam run is writing {ws.published} (lock {ws.lock}); "
-                "wait for it to finish, then run again"
-            ) from exc
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                    raise WarehouseBusy(
+                        f"another hkam run is writing {ws.published} (lock {ws.lock}){waited}; "
+                        "wait for it to finish, then run again (HKAM_LOCK_WAIT=SECONDS waits)"
+                    ) from exc
+                time.sleep(poll)
         try:
             yield
         finally:
@@ -132,13 +148,22 @@ def start_work_copy(ws: Workspace) -> Path:
     return ws.work
 
 
-def publish(ws: Workspace) -> None:
-    """Atomically replace the published file with the checkpointed working copy."""
+def publish(ws: Workspace, keep: int = 7) -> None:
+    """Atomically replace the published file with the checkpointed working copy.
+
+    The file being replaced is first kept as a version (hard link, so free) and versions
+    beyond the newest `keep` are pruned. Killed at any point, the published file is either
+    the old one or the complete new one, never a mix.
+    """
+    from flows import publishing
+
     with connect(ws.work) as con:
         con.execute("CHECKPOINT")
     _fsync(ws.work)
+    publishing.keep_version(ws, keep)
     os.replace(ws.work, ws.published)
     _fsync(ws.published.parent)
+    publishing.prune(ws, keep)
 
 
 def discard(ws: Workspace) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -37,10 +37,10 @@ class Manifest:
         """Retrieval (or release) date of a file, as UTC midnight."""
         text = (self.rows.get(rel) or {}).get("retrieved_on", "")
         try:
-            day = date.fromisoformat(text)
+            when = datetime.fromisoformat(text)  # live snapshots record the exact time
         except ValueError:
             return None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
 
     def url(self, rel: str, default: str) -> str:
         """Source URL of a file."""

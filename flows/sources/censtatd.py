@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import polars as pl
 
-from flows.sources import http
+from flows.sources import http, urls
 from flows.sources.errors import SourceError
 
-API_URL = "https://www.censtatd.gov.hk/api/get.php"
+API_URL = urls.CENSTATD_API
 RECORD_FIELDS = frozenset({"freq", "period", "sv", "svDesc", "figure", "sd_value"})
 MISSING_FIGURES = frozenset({"", "-", "N.A.", "NA", "N/A", "§", "*"})
 

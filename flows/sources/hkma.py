@@ -12,13 +12,10 @@ from typing import Any
 import httpx
 import polars as pl
 
-from flows.sources import http
+from flows.sources import http, urls
 from flows.sources.errors import SourceError
 
-API_URL = (
-    "https://api.hkma.gov.hk/public/market-data-and-statistics/"
-    "monthly-statistical-bulletin/er-ir/er-eeri-endperiod"
-)
+API_URL = urls.HKMA_ER_EERI_ENDPERIOD
 # Field names that are not a plain ISO code but still hold HK$ per unit.
 SPECIAL_CURRENCIES = {"special_drawing_rights": "XDR"}
 # The API documentation gives every currency field as "HK$ per unit of foreign currency",

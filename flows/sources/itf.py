@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import polars as pl
 
-from flows.sources import http
+from flows.sources import http, urls
 from flows.sources.errors import SourceError
 
-URL_TEMPLATE = "https://www.itf.gov.hk/datagovhk/annuallist_{year}_e.csv"
+URL_TEMPLATE = urls.ITF_ANNUAL_LIST
 
 # Order matters. UTF-8 (with or without BOM) is tried first: its strict decoder almost never
 # accepts bytes that were written in another encoding. Big5-HKSCS comes next because its
