@@ -14,6 +14,7 @@ from flows.transforms.sectors import Taxonomy, map_sectors
 # Columns whose change makes a new version (provenance and derived FX are not business content).
 BUSINESS_COLUMNS = [
     "party", "company_name", "announced_on", "amount_text", "amount", "currency", "qualifier",
+    "also_stated_amount", "also_stated_currency",
     "jobs", "jobs_qualifier", "sector_label", "location", "scope", "is_cumulative", "series_id",
     "covered_by", "phasing_years", "status", "source_url", "confidence", "notes",
 ]  # fmt: skip
@@ -67,6 +68,7 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("unknown"))
         .alias("announced_precision"),
         pl.col("amount").cast(pl.Float64, strict=False),
+        pl.col("also_stated_amount").cast(pl.Float64, strict=False),
         pl.col("jobs").cast(pl.Int64, strict=False),
         pl.col("phasing_years").cast(pl.Int32, strict=False),
         (pl.col("is_cumulative") == "true").fill_null(False).alias("is_cumulative"),

@@ -38,6 +38,11 @@ def _rows(*rows: tuple[str, date | None, float | None, str | None]) -> pl.DataFr
     return pl.DataFrame(rows, schema=IN_SCHEMA, orient="row")
 
 
+def _convert(rows: pl.DataFrame, fx: pl.DataFrame) -> pl.DataFrame:
+    """Conversion of rows that state one currency (the stated-both columns are tested apart)."""
+    return to_hkd_usd(rows, fx).select(list(OUT_SCHEMA))
+
+
 def _expected(*rows: tuple[object, ...]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=OUT_SCHEMA, orient="row")
 
@@ -46,27 +51,27 @@ JAN, MAR = date(2024, 1, 1), date(2024, 3, 1)
 
 
 def test_hkd_row_keeps_amount_and_converts_to_usd_at_the_usd_rate() -> None:
-    got = to_hkd_usd(_rows(("a", date(2024, 1, 15), 78.0, "HKD")), FX)
+    got = _convert(_rows(("a", date(2024, 1, 15), 78.0, "HKD")), FX)
     expected = _expected(("a", date(2024, 1, 15), 78.0, "HKD", 78.0, 10.0, JAN, "hkma_month_end"))
     assert_frame_equal(got, expected)
 
 
 def test_usd_row_keeps_amount_as_usd_and_converts_to_hkd() -> None:
-    got = to_hkd_usd(_rows(("b", date(2024, 1, 2), 10.0, "USD")), FX)
+    got = _convert(_rows(("b", date(2024, 1, 2), 10.0, "USD")), FX)
     expected = _expected(("b", date(2024, 1, 2), 10.0, "USD", 78.0, 10.0, JAN, "hkma_month_end"))
     assert_frame_equal(got, expected)
 
 
 def test_cny_row_goes_through_the_cny_rate_then_the_usd_rate() -> None:
     # 100 CNY * 1.56 = 156 HKD; 156 HKD / 7.8 = 20 USD.
-    got = to_hkd_usd(_rows(("c", date(2024, 1, 31), 100.0, "CNY")), FX)
+    got = _convert(_rows(("c", date(2024, 1, 31), 100.0, "CNY")), FX)
     expected = _expected(("c", date(2024, 1, 31), 100.0, "CNY", 156.0, 20.0, JAN, "hkma_month_end"))
     assert_frame_equal(got, expected)
 
 
 def test_missing_announcement_month_uses_latest_earlier_month_and_records_it() -> None:
     # February has no rate: January is used, not March (which is later).
-    got = to_hkd_usd(
+    got = _convert(
         _rows(
             ("feb-cny", date(2024, 2, 10), 100.0, "CNY"),
             ("feb-hkd", date(2024, 2, 29), 78.0, "HKD"),
@@ -83,7 +88,7 @@ def test_missing_announcement_month_uses_latest_earlier_month_and_records_it() -
 
 
 def test_no_earlier_month_is_missing_rate() -> None:
-    got = to_hkd_usd(
+    got = _convert(
         _rows(
             ("hkd", date(2023, 12, 1), 5.0, "HKD"),
             ("usd", date(2023, 12, 1), 5.0, "USD"),
@@ -101,13 +106,13 @@ def test_no_earlier_month_is_missing_rate() -> None:
 
 
 def test_currency_without_any_rate_is_missing_rate() -> None:
-    got = to_hkd_usd(_rows(("eur", date(2024, 3, 5), 5.0, "EUR")), FX)
+    got = _convert(_rows(("eur", date(2024, 3, 5), 5.0, "EUR")), FX)
     expected = _expected(("eur", date(2024, 3, 5), 5.0, "EUR", None, None, None, "missing_rate"))
     assert_frame_equal(got, expected)
 
 
 def test_no_amount_is_method_none_without_rate_month() -> None:
-    got = to_hkd_usd(
+    got = _convert(
         _rows(("x", date(2024, 1, 15), None, "HKD"), ("y", date(2024, 1, 15), None, None)), FX
     )
     expected = _expected(
@@ -118,7 +123,7 @@ def test_no_amount_is_method_none_without_rate_month() -> None:
 
 
 def test_null_announced_on_has_no_rate() -> None:
-    got = to_hkd_usd(
+    got = _convert(
         _rows(("h", None, 78.0, "HKD"), ("u", None, 10.0, "USD"), ("c", None, 10.0, "CNY")), FX
     )
     expected = _expected(
@@ -141,7 +146,10 @@ def test_row_order_and_extra_columns_are_preserved() -> None:
     ).with_columns(pl.Series("extra", [0, 1, 2, 3, 4, 5]))
     got = to_hkd_usd(rows, FX)
     assert got.get_column("k").to_list() == ["r0", "r1", "r2", "r3", "r4", "r5"]
-    assert got.columns == [*IN_SCHEMA, "extra", *list(OUT_SCHEMA)[4:]]
+    assert got.columns == [
+        *IN_SCHEMA, "extra", "also_stated_amount", "also_stated_currency",
+        *list(OUT_SCHEMA)[4:], "implied_hkd_per_usd",
+    ]  # fmt: skip
     assert_frame_equal(got.select("k", "extra"), rows.select("k", "extra"))
     assert got.get_column("fx_method").to_list() == [
         "hkma_month_end",
@@ -157,7 +165,7 @@ def test_row_order_and_extra_columns_are_preserved() -> None:
 
 
 def test_empty_frame_gets_the_four_columns() -> None:
-    got = to_hkd_usd(_rows(), FX)
+    got = _convert(_rows(), FX)
     assert_frame_equal(got, _expected())
 
 
@@ -165,6 +173,26 @@ def test_fx_frame_with_other_column_order_and_int_rates_is_cast() -> None:
     fx = pl.DataFrame(
         {"hkd_per_unit": [8], "currency": ["USD"], "month": [JAN], "ignored": ["x"]}
     )  # TEST VALUES: an integer rate only to exercise the cast
-    got = to_hkd_usd(_rows(("a", date(2024, 1, 9), 16.0, "HKD")), fx)
+    got = _convert(_rows(("a", date(2024, 1, 9), 16.0, "HKD")), fx)
     expected = _expected(("a", date(2024, 1, 9), 16.0, "HKD", 16.0, 2.0, JAN, "hkma_month_end"))
     assert_frame_equal(got, expected)
+
+
+def test_both_currencies_stated_are_kept_as_stated_with_the_implied_rate() -> None:
+    # TEST VALUES shaped like J2 Semiconductor: HK$6.9 billion (US$883.5 million).
+    rows = pl.DataFrame(
+        {
+            "k": ["j2", "u"],
+            "announced_on": [date(2024, 3, 13), date(2024, 3, 13)],
+            "amount": [6.9e9, 100.0],
+            "currency": ["HKD", "USD"],
+            "also_stated_amount": [883.5e6, 790.0],
+            "also_stated_currency": ["USD", "HKD"],
+        }
+    )
+    got = to_hkd_usd(rows, FX)
+    assert got.get_column("amount_hkd").to_list() == [6.9e9, 790.0]
+    assert got.get_column("amount_usd").to_list() == [883.5e6, 100.0]
+    assert got.get_column("fx_method").to_list() == ["stated", "stated"]
+    assert got.get_column("fx_rate_month").to_list() == [None, None]
+    assert got.get_column("implied_hkd_per_usd").round(4).to_list() == [7.8098, 7.9]

@@ -94,7 +94,7 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 
 def test_optional_columns_absent_are_null(tmp_path: Path) -> None:
-    assert OPTIONAL == ["company_zh", "notes"]
+    assert OPTIONAL == ["company_zh", "also_stated_amount", "also_stated_currency", "notes"]
     header = [h for h in SOURCE if h not in OPTIONAL]
     path = write(tmp_path, csv_text([row("a-1"), row("a-2")], header=header))
     got = read_register(path, REGISTER)

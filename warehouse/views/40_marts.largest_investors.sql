@@ -1,0 +1,26 @@
+-- marts.largest_investors: each company with its commitments added up under the
+-- no-double-counting rule (marts.commitment_counted), its statuses and its largest commitment.
+CREATE OR REPLACE VIEW marts.largest_investors AS
+WITH rows AS (
+    SELECT ic.*, cc.counted_hkd, cc.counted_usd, cc.counted_jobs
+    FROM core.investment_commitment AS ic
+    LEFT JOIN marts.commitment_counted AS cc USING (commitment_id)
+    WHERE ic.party = 'company'
+)
+SELECT
+    coalesce(r.company_id, r.company_name) AS company_id,
+    coalesce(any_value(c.name_en), any_value(r.company_name)) AS company_name,
+    any_value(c.hq_region) AS hq_region,
+    count(*)::BIGINT AS commitments,
+    sum(r.counted_hkd) AS counted_hkd,
+    sum(r.counted_usd) AS counted_usd,
+    sum(r.counted_jobs)::BIGINT AS counted_jobs,
+    min(r.announced_year) AS first_year,
+    max(r.announced_year) AS latest_year,
+    string_agg(DISTINCT r.status, ', ' ORDER BY r.status) AS statuses,
+    arg_max(r.commitment_id, coalesce(r.amount_hkd, -1)) AS largest_commitment_id,
+    arg_max(r.source_url, coalesce(r.amount_hkd, -1)) AS source_url
+FROM rows AS r
+LEFT JOIN core.company AS c USING (company_id)
+GROUP BY 1
+ORDER BY counted_hkd DESC NULLS LAST, counted_jobs DESC NULLS LAST, company_id;
