@@ -18,7 +18,7 @@ from flows.runs import SourceCounts
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
 from flows.sources.register import InputError, read_register, register_files
-from flows.transforms.commitments import Staged, stage
+from flows.transforms.commitments import Staged, stage, stated_text_mismatches
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy, unmapped_labels
@@ -202,6 +202,7 @@ def load_register(
     hashes = dict(zip(stage_frame["commitment_id"], stage_frame["row_hash"], strict=True))
     counts.unchanged = sum(1 for k, h in hashes.items() if before.get(k) == h)
     counts.loaded = len(hashes) - counts.unchanged
+    counts.warnings += stated_text_mismatches(staged.commitments)
     labels = unmapped_labels(staged.commitments)
     if labels:
         counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")

@@ -125,3 +125,24 @@ def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: Company
     typed = map_sectors(typed, taxonomy)
     typed, companies = match_companies(typed, book)
     return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)
+
+
+def stated_text_mismatches(rows: pl.DataFrame) -> list[str]:
+    """Rows whose amount_text, read by the extractor, disagrees with amount and currency."""
+    from flows.transforms.extract import extract
+
+    out = []
+    for cid, text, amount, currency in rows.select(
+        "commitment_id", "amount_text", "amount", "currency"
+    ).iter_rows():
+        if not text or amount is None:
+            continue
+        found = extract(text).amounts
+        if not found:
+            out.append(f"{cid}: no amount found in amount_text {text!r}")
+            continue
+        first = found[0]
+        if first.currency != currency or first.value is None or abs(first.value - amount) > 0.5:
+            got = f"{first.currency} {first.value}"
+            out.append(f"{cid}: amount_text {text!r} reads as {got}, not {currency} {amount:.0f}")
+    return out

@@ -131,3 +131,29 @@ def test_published_file_opens_in_the_analysts_duckdb_cli(warehouse: Path) -> Non
 def test_sql_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
     out = hkam("sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2 and "hkam run" in out.stderr
+
+
+def test_extract_acceptance_example() -> None:
+    text = "J2 Semiconductor will invest HK$6.9 billion (US$883.5 million) and create more than 700 jobs"
+    out = hkam("extract", text, "--json")
+    assert out.returncode == 0
+    got = json.loads(out.stdout)
+    [amount] = got["amounts"]
+    assert (amount["currency"], amount["value"], amount["qualifier"]) == (
+        "HKD",
+        6_900_000_000,
+        "exact",
+    )
+    assert amount["also_stated"] == [{"currency": "USD", "value": 883_500_000}]
+    assert text[amount["start"] : amount["end"]] == amount["text"]
+    [jobs] = got["jobs"]
+    assert (jobs["value"], jobs["qualifier"]) == (700, "over")
+
+
+def test_stated_us_dollars_are_kept(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "SELECT amount_hkd, amount_usd, fx_method, round(implied_hkd_per_usd, 3) "
+            "FROM core.investment_commitment WHERE commitment_id = 'j2-semiconductor-2023-10'"
+        ).fetchall()
+    assert row == [(6.9e9, 883.5e6, "stated", 7.81)]

@@ -1,0 +1,119 @@
+"""The no-double-counting rule of the marts, on the OASES series, the "over 25 companies"
+statement, J2 Semiconductor and Horizon Robotics (figures as in the bundled register)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import duckdb
+import pytest
+
+from flows.warehouse import migrate
+
+BN = 1_000_000_000
+# commitment_id, party, announced_on, amount_hkd, jobs, scope, is_cumulative, series, covered_by, phasing
+ROWS = [
+    ("oases-2023-10", "government", date(2023, 10, 4), 30 * BN, 10_000, "aggregate", True, "oases", None, None),
+    ("oases-2024-03", "government", date(2024, 3, 20), 40 * BN, 13_000, "aggregate", True, "oases", None, None),
+    ("oases-2024-11", "government", date(2024, 11, 11), 42 * BN, 17_000, "aggregate", True, "oases", None, None),
+    ("oases-2025-04", "government", date(2025, 4, 1), 50 * BN, 20_000, "aggregate", True, "oases", None, None),
+    ("fs-25-companies-2023-08", "government", date(2023, 8, 6), 17 * BN, 4_000, "aggregate", False, None, None, None),
+    ("horizon-robotics-2023-12", "company", date(2023, 12, 5), 3 * BN, None, "project", False, None, "fs-25-companies-2023-08", 5),
+    ("j2-semiconductor-2023-10", "company", date(2023, 10, 13), 6.9 * BN, 700, "project", False, None, None, None),
+]  # fmt: skip
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(":memory:") as c:
+        migrate(c)
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        for cid, party, day, hkd, jobs, scope, cumulative, series, covered, phasing in ROWS:
+            c.execute(
+                "INSERT INTO core.investment_commitment_history (commitment_id, version, party, "
+                "announced_on, announced_year, amount_hkd, jobs, scope, is_cumulative, series_id, "
+                "covered_by, phasing_years, status, cluster, valid_from) "
+                "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'announced', 'multiple', ?)",
+                [
+                    cid,
+                    party,
+                    day,
+                    day.year,
+                    hkd,
+                    jobs,
+                    scope,
+                    cumulative,
+                    series,
+                    covered,
+                    phasing,
+                    now,
+                ],
+            )
+        yield c
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> float:
+    return float(con.execute(sql).fetchall()[0][0])
+
+
+def test_naive_sum_double_counts(con: duckdb.DuckDBPyConnection) -> None:
+    naive = scalar(con, "SELECT sum(amount_hkd) FROM core.investment_commitment")
+    assert naive == pytest.approx((30 + 40 + 42 + 50 + 17 + 3 + 6.9) * BN)
+
+
+def test_total_counts_each_dollar_once(con: duckdb.DuckDBPyConnection) -> None:
+    # OASES adds up to its latest statement (50); "over 25" adds only what Horizon does not explain
+    # (17 - 3); Horizon and J2 count in full.
+    total = scalar(con, "SELECT sum(total_hkd) FROM marts.investment_by_sector_year")
+    assert total == pytest.approx((50 + 14 + 3 + 6.9) * BN)
+
+
+def test_split_by_year_and_by_projects_versus_aggregates(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT year, from_projects_hkd, from_aggregates_hkd, total_hkd "
+        "FROM marts.investment_by_sector_year WHERE party IS NOT NULL ORDER BY year, party"
+    ).fetchall()
+    by_year: dict[int, list[float]] = {}
+    for year, projects, aggregates, total in rows:
+        acc = by_year.setdefault(year, [0.0, 0.0, 0.0])
+        acc[0] += projects
+        acc[1] += aggregates
+        acc[2] += total
+    assert by_year[2023] == pytest.approx([9.9 * BN, 44 * BN, 53.9 * BN])  # 30 + (17 - 3)
+    assert by_year[2024] == pytest.approx([0, 12 * BN, 12 * BN])  # 40 - 30, 42 - 40
+    assert by_year[2025] == pytest.approx([0, 8 * BN, 8 * BN])  # 50 - 42
+
+
+def test_counted_as_explains_each_row(con: duckdb.DuckDBPyConnection) -> None:
+    got = dict(
+        con.execute("SELECT commitment_id, counted_as FROM marts.commitment_counted").fetchall()
+    )
+    assert got["oases-2024-03"] == "cumulative_increment"
+    assert got["fs-25-companies-2023-08"] == "aggregate_remainder"
+    assert got["j2-semiconductor-2023-10"] == "project"
+
+
+def test_jobs_follow_the_same_rule(con: duckdb.DuckDBPyConnection) -> None:
+    total = scalar(con, "SELECT sum(total_jobs) FROM marts.jobs_by_sector_year")
+    assert total == 20_000 + 4_000 + 700  # Horizon states no jobs, so "over 25" keeps its 4,000
+
+
+def test_withdrawn_counts_nothing(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "UPDATE core.investment_commitment_history SET status = 'withdrawn' WHERE commitment_id = 'j2-semiconductor-2023-10'"
+    )
+    total = scalar(con, "SELECT sum(total_hkd) FROM marts.investment_by_sector_year")
+    assert total == pytest.approx((50 + 14 + 3) * BN)
+
+
+def test_phasing_spreads_evenly(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT year, hkd FROM marts.investment_phased WHERE commitment_id = 'horizon-robotics-2023-12' ORDER BY year"
+    ).fetchall()
+    assert [r[0] for r in rows] == [2023, 2024, 2025, 2026, 2027]
+    assert all(r[1] == pytest.approx(0.6 * BN) for r in rows)
+    total = scalar(con, "SELECT sum(hkd) FROM marts.investment_phased")
+    assert total == pytest.approx((50 + 14 + 3 + 6.9) * BN), (
+        "phasing moves money in time, never adds"
+    )

@@ -1,0 +1,19 @@
+-- marts.investment_phased: each counted commitment spread evenly over its phasing years
+-- ("HK$3 billion over the next five years" -> HK$600 million a year for five years from the
+-- announcement year); commitments without a phasing period count in their announcement year.
+CREATE OR REPLACE VIEW marts.investment_phased AS
+SELECT
+    c.commitment_id,
+    c.party,
+    c.cluster,
+    c.scope,
+    c.counted_as,
+    c.announced_year,
+    coalesce(c.phasing_years, 1) AS phasing_years,
+    y.year,
+    c.counted_hkd / coalesce(c.phasing_years, 1) AS hkd,
+    c.counted_usd / coalesce(c.phasing_years, 1) AS usd
+FROM marts.commitment_counted AS c,
+     unnest(range(c.announced_year, c.announced_year + coalesce(c.phasing_years, 1))) AS y(year)
+WHERE c.announced_year IS NOT NULL
+ORDER BY y.year, c.cluster, c.commitment_id;
