@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ROWS   ?= 1000000
 PY_DIRS := flows tests $(wildcard bench)
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean browser
 
 # Idempotent: the venv is made once and reinstalled only when pyproject.toml changes.
 install: $(STAMP)
@@ -25,8 +25,14 @@ lint: install
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 
-test: install lint
+test: install browser lint
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium for the report browser tests (Debian's chromium; CI runs as root on a fresh box).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium chromium-driver; \
+	else echo "Chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium chromium-driver' (the browser tests skip without it)"; fi
 
 format: install
 	$(BIN)/ruff check --fix $(PY_DIRS)

@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 
-VERBS = ("run", "sql", "status", "extract", "snapshot")
+VERBS = ("run", "sql", "status", "report", "extract", "snapshot")
 
 
 class UsageError(Exception):
@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
+    report = verb("report", "rebuild the investment report and its exports from the warehouse")
+    report.add_argument(
+        "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
+    )
+
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
 
@@ -80,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "status": _status,
             "extract": _extract,
             "snapshot": _snapshot,
+            "report": _report,
         }[args.verb]
         return handler(args)
     except UsageError as exc:
@@ -241,6 +247,19 @@ def _status(args: argparse.Namespace) -> int:
              "rows_quarantined", "rows_unchanged"]  # fmt: skip
     ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[: args.limit]
     _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flows.reports.site import write_investment_report
+
+    settings = _settings(args)
+    if not settings.warehouse.exists():
+        raise UsageError(
+            f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
+        )
+    _check_writable(settings.reports_dir, "reports")
+    print(f"Report: {write_investment_report(settings.warehouse, settings.reports_dir).resolve()}")
     return EXIT_OK
 
 

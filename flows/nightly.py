@@ -16,7 +16,8 @@ from prefect.cache_policies import NO_CACHE
 from flows import pipeline as p
 from flows import warehouse as wh
 from flows.contracts import contract
-from flows.reports.dq import dq_markdown, dq_payload, write_dq
+from flows.reports.dq import dq_markdown, dq_payload
+from flows.reports.site import write_run_reports
 from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
@@ -211,7 +212,8 @@ def execute(
         run.blocked_reasons.append(str(exc))
     run.finished_at = datetime.now(UTC)
     payload = dq_payload(run, {name: o.results for name, o in checks.items()})
-    write_dq(settings.reports_dir, payload)
+    gx_results = {name: o.gx_result for name, o in checks.items()}
+    write_run_reports(settings.warehouse, settings.reports_dir, payload, gx_results)
     create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)
     return run

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from flows.contracts import Contract
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 class InputError(ValueError):
@@ -21,55 +25,128 @@ def register_files(snapshot_dir: Path) -> list[Path]:
 
 
 def read_register(path: Path, contract: Contract, shown_as: Path | None = None) -> pl.DataFrame:
-    """Read one register file as text columns plus its line numbers, or raise InputError."""
-    data = path.read_bytes()
-    path = shown_as or path  # messages name the analyst's file, not the landed copy
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not UTF-8 at byte {exc.start}; save the register as UTF-8 CSV"
-        ) from exc
-    rows = _parse_csv(path, text)
-    if not rows:
-        raise InputError(f"{path}: empty file; a register needs a header line and rows")
-    header = [h.strip() for h in rows[0][1]]
+    """Read one register file as text columns plus its line numbers, or raise InputError.
+
+    DuckDB's strict CSV reader does the work (parallel, and it names the line of a ragged row,
+    an unterminated quote or bad UTF-8); Python's csv module only reads the header, and the
+    line numbers when records span lines.
+    """
+    shown = shown_as or path  # messages name the analyst's file, not the landed copy
+    header = _header(path, shown)
     source_cols = contract.source_columns
     missing = [c.name for c in source_cols if c.required and c.name not in header]
     if missing:
         raise InputError(
-            f"{path}: line 1: missing required column(s) {', '.join(missing)}; "
+            f"{shown}: line 1: missing required column(s) {', '.join(missing)}; "
             f"expected header: {','.join(c.name for c in source_cols)}"
         )
-    columns: dict[str, list[str | None]] = {c.name: [] for c in source_cols}
-    lines: list[int] = []
-    for offset, row in rows[1:]:
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines carry nothing
-        if len(row) != len(header):
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise InputError(f"{shown}: line 1: column(s) {', '.join(dupes)} appear twice")
+    # A blank cell is no value; optional columns absent from the file are empty.
+    select = ", ".join(
+        f"nullif(trim({_ident(c.name)}), '') AS {_ident(c.name)}"
+        if c.name in header
+        else f"NULL::VARCHAR AS {_ident(c.name)}"
+        for c in source_cols
+    )
+    query = (
+        f"SELECT {select} FROM read_csv($path, header = true, delim = ',', quote = '\"', "
+        "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, "
+        "columns = $columns)"
+    )
+    with duckdb.connect() as con:
+        try:
+            params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")}
+            frame: pl.DataFrame = con.sql(query, params=params).pl()
+        except duckdb.Error as exc:
+            _diagnose(path, shown, len(header))  # names the exact line and fields when it can
+            raise InputError(_csv_error(shown, str(exc))) from exc
+    lines = _record_lines(path, frame.height)
+    frame = frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
+    # A row of empty cells (",,,") carries nothing.
+    return frame.filter(~pl.all_horizontal(pl.col(c.name).is_null() for c in source_cols))
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _header(path: Path, shown: Path) -> list[str]:
+    """Column names from the first record (BOM and surrounding spaces removed)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the read boundary
             raise InputError(
-                f"{path}: line {offset}: {len(row)} fields where the header has {len(header)}; "
-                "check the quoting and commas on that line"
-            )
-        values = dict(zip(header, row, strict=True))
-        for name in columns:
-            value = (values.get(name) or "").strip()
-            columns[name].append(value or None)  # a blank cell is no value
-        lines.append(offset)
-    frame = pl.DataFrame(columns, schema={c.name: pl.String for c in source_cols})
-    return frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
+                f"{shown}: not UTF-8 at byte {exc.start}; save the register as UTF-8 CSV"
+            ) from exc
+        text = head[: exc.start].decode("utf-8-sig")
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:
+        raise InputError(f"{shown}: line 1: not valid CSV ({exc})") from exc
+    if not first or not any(h.strip() for h in first):
+        raise InputError(f"{shown}: empty file; a register needs a header line and rows")
+    return [h.strip() for h in first]
 
 
-def _parse_csv(path: Path, text: str) -> list[tuple[int, list[str]]]:
-    """Strict CSV parse into (first file line of the record, fields)."""
+def _csv_error(shown: Path, message: str) -> str:
+    """DuckDB's CSV error as file, line and reason, and what to do."""
+    line = _CSV_LINE.search(message)
+    where = f"line {line.group(1)}" if line else "somewhere"
+    before_fixes = message.split("Possible")[0].strip().splitlines()
+    why = before_fixes[-1].strip() if before_fixes else message
+    return (
+        f"{shown}: {where}: not valid CSV ({why}); check the quoting and commas on that line "
+        "and save the file as UTF-8 CSV"
+    )
+
+
+def _diagnose(path: Path, shown: Path, width: int) -> None:
+    """Walk the records with Python's csv module and raise the precise InputError, if any."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{shown}: line {line}: not UTF-8 (byte {exc.start}); save the register as UTF-8 CSV"
+        ) from exc
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    last_line = 0
+    last = 0
     try:
         for row in reader:
-            rows.append((last_line + 1, row))
-            last_line = reader.line_num
+            start, last = last + 1, reader.line_num
+            if row and len(row) != width:
+                raise InputError(
+                    f"{shown}: line {start}: {len(row)} fields where the header has {width}; "
+                    "check the quoting and commas on that line"
+                )
     except csv.Error as exc:
         # The broken record starts after the last good one, not where the reader gave up.
-        raise InputError(f"{path}: line {last_line + 1}: not valid CSV ({exc})") from exc
-    return rows
+        raise InputError(f"{shown}: line {last + 1}: not valid CSV ({exc})") from exc
+
+
+def _record_lines(path: Path, records: int) -> list[int]:
+    """File line on which each record starts (the header is line 1)."""
+    newlines = 0
+    ends_with_newline = True
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            newlines += chunk.count(b"\n")
+            ends_with_newline = chunk.endswith(b"\n")
+    physical = newlines + (0 if ends_with_newline else 1)
+    if physical == records + 1:
+        return list(range(2, records + 2))  # one line per record: the common case, no parsing
+    # Quoted line breaks or blank lines: walk the records to find where each starts.
+    starts: list[int] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        last = 0
+        for i, row in enumerate(reader):
+            if i > 0 and row:  # the csv module yields [] for a blank line, which DuckDB skips
+                starts.append(last + 1)
+            last = reader.line_num
+    return starts

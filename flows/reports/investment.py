@@ -1,0 +1,596 @@
+"""The investment and jobs report (reports/latest/index.html) and the mart exports beside it.
+
+`load_report_data` reads the published warehouse (read-only); `render_investment` turns those
+rows into one self-contained HTML page (inline CSS and SVG, no script, no external request).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.reports import charts as ch
+from flows.reports.charts import PALETTE, Legend, Point, PointSeries, Series, esc
+from flows.reports.freshness import cadence_words, freshness_rows
+from flows.reports.html import (
+    Col,
+    Row,
+    badge,
+    card,
+    integer,
+    link,
+    money,
+    number,
+    page,
+    table,
+    when,
+)
+
+# Every mart the page uses; each is exported as <name>.csv and <name>.parquet beside index.html.
+EXPORTS = (
+    "investment_by_sector_year",
+    "jobs_by_sector_year",
+    "commitment_counted",
+    "largest_commitments",
+    "largest_investors",
+    "commitment_pipeline",
+    "manufacturing_share_gdp",
+    "macro_first_and_latest",
+    "funding_by_programme_year",
+    "source_freshness",
+)
+# Columns that change with every run (landing times): left out of golden-file comparisons.
+RUN_DEPENDENT = {"source_freshness": ("first_landed_at", "last_landed_at")}
+
+STATUS_ORDER = ("announced", "mou", "construction", "operational", "withdrawn")
+STATUS_COLOR = {
+    "announced": "#7fa7d1",
+    "mou": "#1f6fb4",
+    "construction": "#e07b19",
+    "operational": "#2c9a5a",
+    "withdrawn": "#b42318",
+}
+TARGET_SOURCE = "https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm"
+
+
+def cluster_names() -> dict[str, str]:
+    """Cluster code -> display name from the sector taxonomy."""
+    from flows.resources import taxonomy_dir
+
+    data = yaml.safe_load((taxonomy_dir() / "sectors.yml").read_text(encoding="utf-8"))
+    names = {k: v["name"] for k, v in (data.get("clusters") or {}).items()}
+    names.setdefault("unmapped", "Unmapped sector label")
+    return names
+
+
+def load_report_data(con: Any) -> dict[str, Any]:
+    """Every mart of EXPORTS as a polars frame, and the latest published run."""
+    frames = {name: con.sql(f"SELECT * FROM marts.{name}").pl() for name in EXPORTS}
+    run = con.sql(
+        "SELECT run_id, started_at, finished_at, status FROM meta.run "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchall()
+    run_info = dict(zip(("run_id", "started_at", "finished_at", "status"), run[0], strict=True))
+    return {"frames": frames, "run": run_info if run else {}}
+
+
+def _rows(data: dict[str, Any], name: str) -> list[Row]:
+    rows: list[Row] = data["frames"][name].to_dicts()
+    return rows
+
+
+def _year(value: Any) -> str:
+    return "year unknown" if value is None else str(value)
+
+
+def _years(rows: list[Row], key: str = "year") -> list[str]:
+    known = sorted({r[key] for r in rows if r[key] is not None})
+    return [str(y) for y in known] + (["year unknown"] if any(r[key] is None for r in rows) else [])
+
+
+def _cluster_colors(names: dict[str, str]) -> dict[str, str]:
+    return {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(names)}
+
+
+def _by_cluster_chart(
+    title: str,
+    rows: list[Row],
+    parts: tuple[str, str],
+    fmt: ch.Fmt,
+    unit: str,
+    names: dict[str, str],
+) -> str:
+    """Stacked by cluster; two bars per year: project rows and aggregate statements."""
+    years = _years(rows)
+    colors = _cluster_colors(names)
+    clusters = [c for c in names if any(r["cluster"] == c for r in rows)]
+    clusters += sorted({r["cluster"] for r in rows} - set(clusters), key=str)
+    series = []
+    for group, key in (("projects", parts[0]), ("aggregates", parts[1])):
+        for c in clusters:
+            values = [
+                sum(r[key] or 0 for r in rows if r["cluster"] == c and _year(r["year"]) == y)
+                for y in years
+            ]
+            if any(values):
+                color = colors.get(c, "#999999")
+                series.append(Series(names.get(c, str(c)), values, color, group))
+    return ch.bar_chart(title, years, series, fmt=fmt, unit=unit)
+
+
+def _cluster(names: dict[str, str]) -> Any:
+    return lambda v, _r: esc(names.get(v, v or ""))
+
+
+def _money(prefix: str = "HK$") -> Any:
+    return lambda v, _r: esc(money(v, prefix))
+
+
+def _int(v: Any, _r: Row) -> str:
+    return esc(integer(v))
+
+
+def _year_cell(v: Any, _r: Row) -> str:
+    return esc(_year(v))
+
+
+def _badge(v: Any, _r: Row) -> str:
+    return badge(v)
+
+
+def _hkd_bn(v: float) -> str:
+    return f"{v / 1e9:,.1f}".removesuffix(".0")
+
+
+def header_html(title: str, run: dict[str, Any], fresh: list[Row], links: str) -> str:
+    """The dark page header: title, run id and time, and a one-line freshness summary."""
+    stale = [f["source"] for f in fresh if f["status"] != "fresh"]
+    state = "all sources fresh" if not stale else "not fresh: " + ", ".join(stale)
+    return (
+        f"<h1>{esc(title)}</h1>"
+        f'<div class="sub">Run <code>{esc(run.get("run_id", "—"))}</code> · '
+        f"{esc(run.get('status', ''))} {esc(when(run.get('finished_at')))} · {esc(state)}</div>"
+        f'<nav class="toc">{links}</nav>'
+    )
+
+
+FRESH_COLS = [
+    Col("source", "source"),
+    Col("cadence_days", "expected", lambda v, _r: esc(cadence_words(v))),
+    Col("files", "files", _int, num=True),
+    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
+    Col("landed_age_days", "age (days)", lambda v, _r: esc(number(v, 1)), num=True),
+    Col("status", "status", _badge),
+    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
+    Col("data_age_days", "data age (days)", _int, num=True),
+]
+
+
+def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
+    """The investment and jobs report as one HTML page."""
+    now = now or datetime.now(UTC)
+    names = cluster_names()
+    inv = _rows(data, "investment_by_sector_year")
+    jobs = _rows(data, "jobs_by_sector_year")
+    largest = _rows(data, "largest_commitments")
+    investors = _rows(data, "largest_investors")
+    pipeline = _rows(data, "commitment_pipeline")
+    share = _rows(data, "manufacturing_share_gdp")
+    macro = _rows(data, "macro_first_and_latest")
+    funds = _rows(data, "funding_by_programme_year")
+    fresh = freshness_rows(_rows(data, "source_freshness"), now)
+    run = data.get("run") or {}
+
+    sections = []
+    # Freshness and headline figures.
+    total_hkd = sum(r["total_hkd"] or 0 for r in inv)
+    proj_hkd = sum(r["from_projects_hkd"] or 0 for r in inv)
+    agg_hkd = sum(r["from_aggregates_hkd"] or 0 for r in inv)
+    total_jobs = sum(r["total_jobs"] or 0 for r in jobs)
+    kpis = [
+        (money(total_hkd), "investment committed (no double counting)"),
+        (money(proj_hkd), "of which from single projects"),
+        (money(agg_hkd), "of which from aggregate statements"),
+        (integer(total_jobs), "jobs committed"),
+        (integer(len(largest)), "commitments in the register"),
+        (integer(len(investors)), "companies"),
+    ]
+    kpi_html = (
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>'
+            for v, k in kpis
+        )
+        + "</div>"
+    )
+    sections.append(
+        card(
+            "freshness",
+            "Data freshness",
+            "When each source last landed against its expected cadence, and the latest period its "
+            "data covers. Times are UTC.",
+            table(FRESH_COLS, fresh) + kpi_html,
+        )
+    )
+
+    # Investment by cluster and year.
+    inv_cols = [
+        Col("cluster", "cluster", _cluster(names)),
+        Col("year", "year", _year_cell),
+        Col("party", "party"),
+        Col("commitments", "commitments", _int, num=True),
+        Col("total_hkd", "total HK$", _money(), num=True),
+        Col("from_projects_hkd", "from projects HK$", _money(), num=True),
+        Col("from_aggregates_hkd", "from aggregates HK$", _money(), num=True),
+        Col("total_usd", "total US$", _money("US$"), num=True),
+        Col("from_projects_usd", "from projects US$", _money("US$"), num=True),
+        Col("from_aggregates_usd", "from aggregates US$", _money("US$"), num=True),
+    ]
+    hkd_chart = _by_cluster_chart(
+        "Investment committed by cluster and year, HK$ billion: project rows and aggregate "
+        "statements",
+        inv,
+        ("from_projects_hkd", "from_aggregates_hkd"),
+        _hkd_bn,
+        "HK$ bn",
+        names,
+    )
+    usd_chart = _by_cluster_chart(
+        "Investment committed by cluster and year, US$ billion",
+        inv,
+        ("from_projects_usd", "from_aggregates_usd"),
+        _hkd_bn,
+        "US$ bn",
+        names,
+    )
+    sections.append(
+        card(
+            "investment",
+            "Investment committed by cluster and year",
+            "Each year has two bars: what single <b>project</b> rows add, and what "
+            "<b>aggregate</b> "
+            "statements add beyond the projects they cover (cumulative series by their increase "
+            "only). Withdrawn commitments count nothing. Rows without an amount add nothing.",
+            f'<h3>HK$</h3><div class="chart-wrap">{hkd_chart}</div>'
+            f'<h3>US$</h3><p class="note">US$ where the source states US$ or an HKMA '
+            "month-end rate converts the stated amount (fx_method in core.investment_commitment)."
+            f'</p><div class="chart-wrap">{usd_chart}</div>'
+            + table(inv_cols, inv, "marts.investment_by_sector_year"),
+            chart=True,
+        )
+    )
+
+    # Jobs.
+    jobs_cols = [
+        Col("cluster", "cluster", _cluster(names)),
+        Col("year", "year", _year_cell),
+        Col("party", "party"),
+        Col("commitments_with_jobs", "commitments stating jobs", _int, num=True),
+        Col("total_jobs", "jobs", _int, num=True),
+        Col("from_projects_jobs", "from projects", _int, num=True),
+        Col("from_aggregates_jobs", "from aggregates", _int, num=True),
+    ]
+    jobs_chart = _by_cluster_chart(
+        "Jobs committed by cluster and year: project rows and aggregate statements",
+        jobs,
+        ("from_projects_jobs", "from_aggregates_jobs"),
+        ch.compact,
+        "jobs",
+        names,
+    )
+    sections.append(
+        card(
+            "jobs",
+            "Jobs committed by cluster and year",
+            "Job definitions differ by source (first-year jobs, within two years, R&amp;D staff): "
+            "see each commitment's notes in core.investment_commitment.",
+            f'<div class="chart-wrap">{jobs_chart}</div>'
+            + table(jobs_cols, jobs, "marts.jobs_by_sector_year"),
+            chart=True,
+        )
+    )
+
+    # Largest commitments and investors.
+    top = [r for r in largest if r["amount_hkd"]][:15]
+    legend = Legend()
+    for s in STATUS_ORDER:
+        if any(r["status"] == s for r in top):
+            legend.add(s, STATUS_COLOR[s])
+    top_chart = ch.hbar_chart(
+        "Largest commitments by stated amount, HK$",
+        [str(r["company_name"]) for r in top],
+        [r["amount_hkd"] for r in top],
+        [STATUS_COLOR.get(r["status"], "#999999") for r in top],
+        fmt=lambda v: money(v),
+        notes=[
+            f"{r['scope']} · {r['status']}"
+            + (f" · counts {money(r['counted_hkd'])}" if r["scope"] == "aggregate" else "")
+            for r in top
+        ],
+        legend=legend,
+    )
+    big_cols = [
+        Col("rank", "#", _int, num=True),
+        Col("company_name", "committer"),
+        Col("cluster", "cluster", _cluster(names)),
+        Col("announced_on", "announced", lambda v, _r: esc(when(v))),
+        Col("scope", "scope"),
+        Col("status", "status", _badge),
+        Col("amount_text", "as stated"),
+        Col("amount_hkd", "HK$", _money(), num=True),
+        Col("amount_usd", "US$", _money("US$"), num=True),
+        Col("counted_hkd", "counts HK$", _money(), num=True),
+        Col("jobs", "jobs", _int, num=True),
+        Col("source_url", "source", lambda v, _r: link(v)),
+    ]
+    inv_top = [r for r in investors if r["counted_hkd"] or r["counted_usd"] or r["counted_jobs"]]
+    inv_top = sorted(inv_top, key=lambda r: -(r["counted_hkd"] or 0))[:12]
+    investor_chart = ch.hbar_chart(
+        "Largest company investors, HK$ counted",
+        [str(r["company_name"]) for r in inv_top],
+        [r["counted_hkd"] for r in inv_top],
+        [PALETTE[0]] * len(inv_top),
+        fmt=lambda v: money(v),
+        notes=[
+            " · ".join(
+                x
+                for x in (
+                    f"US$ {money(r['counted_usd'], '')}" if r["counted_usd"] else "",
+                    f"{integer(r['counted_jobs'])} jobs" if r["counted_jobs"] else "",
+                    str(r["statuses"] or ""),
+                )
+                if x
+            )
+            for r in inv_top
+        ],
+    )
+    investor_cols = [
+        Col("company_name", "company"),
+        Col("hq_region", "HQ"),
+        Col("commitments", "commitments", _int, num=True),
+        Col("counted_hkd", "HK$ counted", _money(), num=True),
+        Col("counted_usd", "US$ counted", _money("US$"), num=True),
+        Col("counted_jobs", "jobs", _int, num=True),
+        Col("first_year", "first", _int, num=True),
+        Col("latest_year", "latest", _int, num=True),
+        Col("statuses", "statuses"),
+        Col("source_url", "source of largest", lambda v, _r: link(v)),
+    ]
+    sections.append(
+        card(
+            "largest",
+            "Largest commitments and investors",
+            "Commitments ranked by the amount as stated (aggregate statements overlap the projects "
+            "they cover, so these do not add up; <i>counts</i> is what each adds to totals). "
+            "Every row links to its source.",
+            f'<div class="chart-wrap">{top_chart}</div>'
+            + table(big_cols, largest, "marts.largest_commitments")
+            + f'<h3>Company investors</h3><div class="chart-wrap">{investor_chart}</div>'
+            + table(investor_cols, investors, "marts.largest_investors"),
+            chart=True,
+        )
+    )
+
+    # Pipeline.
+    pipe_chart = ch.hbar_chart(
+        "Commitments by status (pipeline order)",
+        [str(r["status"]) for r in pipeline],
+        [float(r["commitments"] or 0) for r in pipeline],
+        [STATUS_COLOR.get(r["status"], "#999999") for r in pipeline],
+        fmt=lambda v: f"{v:,.0f} commitments",
+        notes=[f"{money(r['counted_hkd'])} counted" if r["counted_hkd"] else "" for r in pipeline],
+        label_w=140,
+    )
+    if not any(r["commitments"] for r in pipeline):
+        pipe_chart = ch.empty_chart("Commitments by status", "No commitments yet")
+    pipe_cols = [
+        Col("stage", "stage", _int, num=True),
+        Col("status", "status", _badge),
+        Col("commitments", "commitments", _int, num=True),
+        Col("projects", "projects", _int, num=True),
+        Col("aggregates", "aggregates", _int, num=True),
+        Col("project_hkd", "project HK$ (stated)", _money(), num=True),
+        Col("counted_hkd", "HK$ counted", _money(), num=True),
+        Col("counted_usd", "US$ counted", _money("US$"), num=True),
+        Col("counted_jobs", "jobs counted", _int, num=True),
+    ]
+    sections.append(
+        card(
+            "pipeline",
+            "Commitment pipeline by status",
+            "announced → MoU → construction → operational → withdrawn (current version of each "
+            "commitment).",
+            f'<div class="chart-wrap">{pipe_chart}</div>'
+            + table(pipe_cols, pipeline, "marts.commitment_pipeline"),
+            chart=True,
+        )
+    )
+
+    sections.append(_context_section(share, macro, funds))
+    sections.append(_exports_section())
+
+    links = (
+        "".join(
+            f'<a href="#{a}">{esc(t)}</a>'
+            for a, t in (
+                ("freshness", "Freshness"),
+                ("investment", "Investment"),
+                ("jobs", "Jobs"),
+                ("largest", "Largest"),
+                ("pipeline", "Pipeline"),
+                ("context", "Official context"),
+                ("exports", "Downloads"),
+            )
+        )
+        + '<a href="dq.html">Data quality</a>'
+    )
+    title = "Hong Kong advanced manufacturing: investment and jobs committed"
+    return page(title, header_html(title, run, fresh, links), "".join(sections))
+
+
+def _context_section(share: list[Row], macro: list[Row], funds: list[Row]) -> str:
+    """Manufacturing share of GDP against the targets, real GDP growth vintages, ITF approvals."""
+    actual = [r for r in share if r["kind"] == "actual" and r["value_pct"] is not None]
+    stated = [r for r in share if r["kind"] == "stated"]
+    targets = [r for r in share if r["kind"] == "target"]
+    years = [r["year"] for r in share] or [2022, 2032]
+    series = []
+    if actual:
+        series.append(
+            PointSeries(
+                "official series (C&SD, latest vintage)",
+                [Point(r["year"], r["value_pct"]) for r in actual],
+                "#14324f",
+            )
+        )
+    series.append(
+        PointSeries(
+            "stated level (about)",
+            [Point(r["year"], r["value_pct"], r["label"]) for r in stated],
+            "#6b7785",
+            line=False,
+        )
+    )
+    series.append(
+        PointSeries(
+            "government target",
+            [Point(r["year"], r["value_pct"], r["label"]) for r in targets],
+            "#c63d3d",
+            line=False,
+            marker="diamond",
+        )
+    )
+    note = "" if actual else "The official share-of-GDP series is not in the warehouse yet"
+    share_chart = ch.xy_chart(
+        "Manufacturing share of GDP against the government's targets, % of GDP",
+        series,
+        (min(min(years), 2015) - 0.5, max(max(years), 2032) + 0.5),
+        max([r["value_pct"] or 0 for r in share] + [1.0]),
+        fmt=lambda v: f"{v:g}%",
+        unit="% of GDP",
+        note=note,
+    )
+    missing = (
+        ""
+        if actual
+        else '<p class="callout"><b>Not in the warehouse yet:</b> manufacturing\'s share of GDP '
+        "(C&amp;SD; the web-table id has not been found). Only the government's stated level "
+        "and targets are shown; the chart fills in once core.macro_indicator holds "
+        "<code>manufacturing_share_gdp</code>.</p>"
+    )
+    share_cols = [
+        Col("year", "year", _year_cell),
+        Col("kind", "kind"),
+        Col("value_pct", "% of GDP", lambda v, _r: esc(number(v, 1)), num=True),
+        Col("label", "what"),
+        Col("source_url", "source", lambda v, _r: link(v)),
+    ]
+
+    gdp = [r for r in macro if r["indicator"] == "real_gdp_growth" and r["freq"] == "Y"]
+    gdp_years = sorted({str(r["period"]) for r in gdp})
+    first = {str(r["period"]): r["first_value"] for r in gdp}
+    latest = {str(r["period"]): r["latest_value"] for r in gdp}
+    gdp_chart = ch.signed_bars(
+        "Real GDP growth, % year on year: first release and latest",
+        gdp_years,
+        [
+            Series("first release", [first.get(y) for y in gdp_years], "#9db9d8"),
+            Series("latest", [latest.get(y) for y in gdp_years], "#1f6fb4"),
+        ],
+        unit="% yoy",
+    )
+    gdp_cols = [
+        Col("period", "year"),
+        Col("table_id", "C&SD table"),
+        Col("first_value", "first release %", lambda v, _r: esc(number(v, 1)), num=True),
+        Col("first_vintage", "released", lambda v, _r: esc(when(v)[:10])),
+        Col("latest_value", "latest %", lambda v, _r: esc(number(v, 1)), num=True),
+        Col("latest_vintage", "latest vintage", lambda v, _r: esc(when(v)[:10])),
+        Col("vintages", "vintages", _int, num=True),
+        Col("revised", "revised", lambda v, _r: "revised" if v else ""),
+    ]
+
+    programmes = sorted({str(r["programme"]) for r in funds})
+    fund_years = sorted({str(r["year"]) for r in funds})
+    fund_chart = ch.bar_chart(
+        "Innovation and Technology Fund approvals by programme and year, HK$",
+        fund_years,
+        [
+            Series(
+                p,
+                [
+                    sum(
+                        r["funds_current_hkd"] or 0
+                        for r in funds
+                        if str(r["programme"]) == p and str(r["year"]) == y
+                    )
+                    for y in fund_years
+                ],
+                PALETTE[i % len(PALETTE)],
+            )
+            for i, p in enumerate(programmes)
+        ],
+        fmt=lambda v: money(v),
+        height=240,
+    )
+    fund_cols = [
+        Col("programme", "programme"),
+        Col("year", "year", _year_cell),
+        Col("projects", "projects", _int, num=True),
+        Col("funds_approved_hkd", "approved", _money(), num=True),
+        Col("revised_funds_approved_hkd", "revised", _money(), num=True),
+        Col("funds_current_hkd", "current", _money(), num=True),
+    ]
+    body = (
+        "<h3>Manufacturing's share of GDP and the targets</h3>"
+        '<p class="note">Targets stated by the Secretary for Innovation, Technology and Industry '
+        f"on 22 Dec 2022: about 1% of GDP then, 1.5% in five years, about 5% in a decade "
+        f"({link(TARGET_SOURCE, 'RTHK')}).</p>"
+        f'{missing}<div class="chart-wrap">{share_chart}</div>'
+        + table(share_cols, share, "marts.manufacturing_share_gdp")
+        + '<h3>Real GDP growth: first release and latest</h3><div class="chart-wrap">'
+        + gdp_chart
+        + "</div>"
+        + table(gdp_cols, gdp, "marts.macro_first_and_latest (real_gdp_growth, annual)")
+        + '<h3>Fund approvals by programme and year</h3><div class="chart-wrap">'
+        + fund_chart
+        + "</div>"
+        + table(fund_cols, funds, "marts.funding_by_programme_year")
+    )
+    return card(
+        "context",
+        "Official context",
+        "Official statistics beside the commitments: does manufacturing grow?",
+        body,
+        chart=True,
+    )
+
+
+def _exports_section() -> str:
+    items = "".join(
+        f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · '
+        f'<a href="{esc(n)}.parquet">Parquet</a></li>'
+        for n in EXPORTS
+    )
+    return card(
+        "exports",
+        "Downloads",
+        "Every mart on this page, as CSV (text cells that a spreadsheet would run as a formula "
+        "start with ') and as Parquet (typed).",
+        f"<ul>{items}</ul>",
+    )
+
+
+def write_exports_and_page(data: dict[str, Any], folder: Path, now: datetime | None = None) -> Path:
+    """index.html and every mart's CSV and Parquet into folder."""
+    from flows.reports.exports import write_exports
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in data["frames"].items():
+        write_exports(frame, folder, name)
+    path = folder / "index.html"
+    path.write_text(render_investment(data, now), encoding="utf-8")
+    return path

@@ -1,0 +1,132 @@
+"""Columns each source delivers, compared with the previous run and (register) with its contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+REGISTER_CONTRACT = "raw.register_commitment"
+PATTERNS = {
+    "register": "register/*.csv",
+    "censtatd": "censtatd/*.json",
+    "hkma": "hkma/er-eeri-endperiod*.json",
+    "itf": "itf/annuallist_*_e.csv",
+}
+
+
+def _csv_header(raw: bytes) -> list[str]:
+    for encoding in ("utf-8-sig", "big5", "iso-8859-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        first = next(csv.reader(io.StringIO(text)), [])
+        return [c.strip() for c in first]
+    return []
+
+
+def _json_keys(raw: bytes) -> list[str]:
+    """Keys of the records of a C&SD (dataSet[]) or HKMA (result.records[]) payload."""
+    data = json.loads(raw)
+    records = data.get("dataSet") if isinstance(data, dict) else None
+    if records is None and isinstance(data, dict):
+        records = (data.get("result") or {}).get("records")
+    keys: dict[str, None] = {}
+    for rec in records or []:
+        if isinstance(rec, dict):
+            keys.update(dict.fromkeys(rec))
+    return list(keys)
+
+
+def file_columns(path: Path) -> list[str]:
+    """Column names of one source file (CSV header, or the keys of a JSON payload's records)."""
+    raw = path.read_bytes()
+    try:
+        return _json_keys(raw) if path.suffix == ".json" else _csv_header(raw)
+    except (ValueError, AttributeError):
+        return []
+
+
+def snapshot_columns(snapshot_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """Per source, per file: its columns."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for source, pattern in PATTERNS.items():
+        files = sorted(snapshot_dir.glob(pattern))
+        out[source] = {f.name: file_columns(f) for f in files}
+    return out
+
+
+def union(per_file: dict[str, list[str]]) -> list[str]:
+    """Every column any file of a source has, first-seen order."""
+    seen: dict[str, None] = {}
+    for cols in per_file.values():
+        seen.update(dict.fromkeys(cols))
+    return list(seen)
+
+
+def register_contract() -> tuple[list[str], list[str]]:
+    """(required, optional) source columns of the register contract."""
+    from flows.contracts import contract
+
+    cols = contract(REGISTER_CONTRACT).source_columns
+    return [c.name for c in cols if c.required], [c.name for c in cols if not c.required]
+
+
+def schema_changes(
+    current: dict[str, dict[str, list[str]]],
+    previous: dict[str, dict[str, list[str]]] | None,
+    register: tuple[list[str], list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows (source, file, change, column): columns added or removed since the previous run, and
+    register headers against the contract (missing required, missing optional, extra)."""
+    rows: list[dict[str, Any]] = []
+    if previous is not None:
+        for source in sorted(set(current) | set(previous)):
+            now_cols, before = union(current.get(source, {})), union(previous.get(source, {}))
+            rows += [
+                {"source": source, "file": "", "change": "added since previous run", "column": c}
+                for c in now_cols
+                if before and c not in before
+            ]
+            rows += [
+                {"source": source, "file": "", "change": "gone since previous run", "column": c}
+                for c in before
+                if c not in now_cols and now_cols
+            ]
+    if register is not None:
+        required, optional = register
+        for name, cols in current.get("register", {}).items():
+            rows += [
+                {
+                    "source": "register",
+                    "file": name,
+                    "change": "missing (required by contract)",
+                    "column": c,
+                }
+                for c in required
+                if c not in cols
+            ]
+            rows += [
+                {
+                    "source": "register",
+                    "file": name,
+                    "change": "missing (optional in contract)",
+                    "column": c,
+                }
+                for c in optional
+                if c not in cols
+            ]
+            rows += [
+                {
+                    "source": "register",
+                    "file": name,
+                    "change": "extra (not in contract)",
+                    "column": c,
+                }
+                for c in cols
+                if c not in required and c not in optional
+            ]
+    return rows

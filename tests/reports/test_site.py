@@ -1,0 +1,135 @@
+"""The report site of a run: files, DQ contents, first-run-blocked behaviour."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from flows.reports.dqhtml import render_dq
+from flows.reports.exports import neutralise
+from flows.reports.freshness import freshness_rows
+from flows.reports.schema import schema_changes
+from flows.reports.site import write_run_reports
+from tests.reports.conftest import Run
+
+
+def test_run_writes_every_report(bundled_run: Run) -> None:
+    run_dir = bundled_run.reports / "runs" / bundled_run.run_id
+    for path in (
+        run_dir / "dq.html",
+        run_dir / "dq.json",
+        bundled_run.latest / "dq.html",
+        bundled_run.latest / "index.html",
+    ):
+        assert path.exists(), path
+    dq = json.loads((run_dir / "dq.json").read_text(encoding="utf-8"))
+    assert {f["source"] for f in dq["freshness"]} == {"register", "censtatd", "hkma", "itf"}
+    assert all(f["status"] == "fresh" for f in dq["freshness"])
+    assert dq["trend"][0]["run_id"] == bundled_run.run_id
+    assert dq["schema"]["changes"] == []  # the bundled register matches its contract
+    html = (bundled_run.latest / "index.html").read_text(encoding="utf-8")
+    assert "not in the warehouse yet" in html and "1680966-20221222" in html
+    assert bundled_run.run_id in html
+
+
+def test_flow_builds_gx_data_docs(bundled_run: Run) -> None:
+    assert bundled_run.wired, "nightly must call flows.reports.site.write_run_reports"
+    gx = bundled_run.reports / "runs" / bundled_run.run_id / "gx"
+    assert (gx / "index.html").exists() and (gx / "register.html").exists()
+    assert 'href="gx/index.html"' in (gx.parent / "dq.html").read_text(encoding="utf-8")
+
+
+def test_first_run_blocked_still_reports(tmp_path: Path) -> None:
+    payload = {
+        "run_id": "20260101T000000Z-abcdef",
+        "status": "blocked",
+        "sources": [],
+        "checks": {},
+        "summary": "blocked",
+        "blocked_reasons": ["register is empty"],
+        "snapshot_dir": str(tmp_path / "nowhere"),
+        "started_at": "2026-01-01T00:00:00+00:00",
+    }
+    run_dir = write_run_reports(tmp_path / "wh" / "hkam.duckdb", tmp_path / "r", payload, {})
+    html = (run_dir / "dq.html").read_text(encoding="utf-8")
+    assert "register is empty" in html and "no published warehouse" in html
+    assert not (tmp_path / "r" / "latest" / "index.html").exists()
+
+
+def test_register_header_against_contract_and_previous_run() -> None:
+    now = {"register": {"c.csv": ["commitment_id", "party", "surprise"]}}
+    before = {"register": {"c.csv": ["commitment_id", "party", "company"]}}
+    rows = schema_changes(now, before, (["commitment_id", "party", "company"], ["notes"]))
+    seen = {(r["change"], r["column"]) for r in rows}
+    assert ("added since previous run", "surprise") in seen
+    assert ("gone since previous run", "company") in seen
+    assert ("missing (required by contract)", "company") in seen
+    assert ("missing (optional in contract)", "notes") in seen
+    assert ("extra (not in contract)", "surprise") in seen
+
+
+def test_freshness_against_cadence() -> None:
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    rows = freshness_rows(
+        [
+            {
+                "source": "hkma",
+                "files": 1,
+                "last_landed_at": "2026-01-01T00:00:00+00:00",
+                "latest_period_end": "2025-12-31",
+            }
+        ],
+        now,
+        {"hkma": 31, "register": 1},
+    )
+    by = {r["source"]: r for r in rows}
+    assert by["hkma"]["status"] == "stale" and by["hkma"]["data_age_days"] == 69
+    assert by["register"]["status"] == "missing"
+
+
+def test_dq_html_shows_failing_rows_escaped() -> None:
+    payload = {
+        "run_id": "r1",
+        "status": "published",
+        "sources": [],
+        "summary": "",
+        "checks": {
+            "register": [
+                {
+                    "check": "party in set",
+                    "expectation": "expect_x",
+                    "severity": "warn",
+                    "success": False,
+                    "element_count": 3,
+                    "unexpected_count": 1,
+                    "failing_samples": [{"party": "<b>x</b>"}],
+                }
+            ]
+        },
+    }
+    html = render_dq(payload)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html and "FAIL" in html
+
+
+def test_csv_formula_cells_are_neutralised_numbers_kept() -> None:
+    frame = pl.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x","y")', "+1", "-1 text", "@SUM(A1)", "plain", None],
+            "amount": [-1.5, 2.0, -3.0, 4.0, 5.0, None],
+            "n": [-1, 2, 3, 4, 5, 6],
+        }
+    )
+    out = neutralise(frame)
+    assert out["name"].to_list() == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'-1 text",
+        "'@SUM(A1)",
+        "plain",
+        None,
+    ]
+    assert out["amount"].to_list() == frame["amount"].to_list()
+    assert out["n"].to_list() == frame["n"].to_list()
