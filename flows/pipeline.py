@@ -170,22 +170,29 @@ def load_register(
 ) -> None:
     """Raw rows, source files, quarantine, companies and the SCD-2 merge: one transaction."""
     hist = contract("core.investment_commitment_history")
-    stage_cols = [c for c in hist.column_names if c in staged.commitments.columns] + ["line"]
-    stage_frame = staged.commitments.select(stage_cols).with_columns(
-        pl.col("source_file_sha256"), pl.col("load_id")
-    )
+    stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
+    stage_frame = staged.commitments.select(*stage_cols, "row_content")
     companies = staged.companies.with_columns(pl.lit(load_id).alias("load_id"))
     files = source_file_frame(landed, raw, load_id, now)
     keys = raw.select("commitment_id").drop_nulls().unique()
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("stage_commitment", stage_frame)
+        con.register("stage_frame", stage_frame)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE stage_commitment AS "
+            "SELECT * EXCLUDE (row_content), md5(row_content) AS row_hash FROM stage_frame"
+        )
         con.register("landed_keys", keys)
         con.register("landed_raw", raw)
         con.register("landed_files", files)
         con.register("landed_quarantine", quarantine)
         con.register("landed_companies", companies)
-        before = _current_hashes(con)
+        [(unchanged, staged_rows)] = con.execute(
+            "SELECT count(h.commitment_id), count(*) FROM stage_commitment AS s "
+            "LEFT JOIN core.investment_commitment_history AS h "
+            "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
+            "AND h.row_hash = s.row_hash"
+        ).fetchall()
         con.execute(f"INSERT OR IGNORE INTO {REGISTER} BY NAME SELECT * FROM landed_raw")
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
         con.execute("INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM landed_quarantine")
@@ -196,12 +203,12 @@ def load_register(
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("stage_commitment", "landed_keys", "landed_raw", "landed_files",
+        for name in ("stage_frame", "landed_keys", "landed_raw", "landed_files",
                      "landed_quarantine", "landed_companies"):  # fmt: skip
             con.unregister(name)
-    hashes = dict(zip(stage_frame["commitment_id"], stage_frame["row_hash"], strict=True))
-    counts.unchanged = sum(1 for k, h in hashes.items() if before.get(k) == h)
-    counts.loaded = len(hashes) - counts.unchanged
+        con.execute("DROP TABLE IF EXISTS stage_commitment")
+    counts.unchanged = int(unchanged)
+    counts.loaded = int(staged_rows) - counts.unchanged
     counts.warnings += stated_text_mismatches(staged.commitments)
     labels = unmapped_labels(staged.commitments)
     if labels:
@@ -319,15 +326,6 @@ _REJECTS = {
     "check_name": pl.String(),
     "reason": pl.String(),
 }
-
-
-def _current_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """commitment_id -> row_hash of current versions."""
-    rows = con.execute(
-        "SELECT commitment_id, row_hash FROM core.investment_commitment_history "
-        "WHERE valid_to IS NULL"
-    ).fetchall()
-    return {k: h for k, h in rows}
 
 
 def unchanged_rows(con: duckdb.DuckDBPyConnection, landed: list[LandedFile]) -> int:

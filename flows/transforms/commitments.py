@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -33,30 +32,20 @@ class Staged:
     duplicates: int
 
 
-def _empty(col: str) -> pl.Expr:
-    """Blank text is no value."""
-    return (
-        pl.when(pl.col(col).str.strip_chars() == "")
-        .then(None)
-        .otherwise(pl.col(col).str.strip_chars())
-    )
+def row_content(columns: list[str]) -> pl.Expr:
+    """The business content of a row as one string; the warehouse keeps its md5 as row_hash.
 
-
-def content_hash(columns: list[str]) -> pl.Expr:
-    """sha1 of the columns' text: stable across runs and library versions (polars' hash is not)."""
-    joined = pl.concat_str(
+    Hashing happens in DuckDB (vectorised md5); a Python hash per row costs seconds per
+    million rows, and polars' own hash is not stable across versions.
+    """
+    return pl.concat_str(
         [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns], separator="\x1f"
-    )
-    return joined.map_batches(
-        lambda s: pl.Series([hashlib.sha1(v.encode()).hexdigest() for v in s], dtype=pl.String),
-        return_dtype=pl.String,
     )
 
 
 def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
-    """Cast validated register text to typed columns (blank -> null)."""
-    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
-    df = raw.with_columns([_empty(c).alias(c) for c in text_cols])
+    """Cast validated register text (blank cells already null) to typed columns."""
+    df = raw
     day = pl.col("announced_on").str.to_date("%Y-%m-%d", strict=False)
     month = pl.col("announced_on").str.to_date("%Y-%m", strict=False)
     return df.with_columns(
@@ -90,11 +79,11 @@ def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: Company
     )
     typed = typed.filter(~pl.col("_ord").is_in(bad_date.get_column("_ord").implode()))
     typed = typed.drop("announced_on").rename({"announced_on_date": "announced_on"})
-    typed = typed.with_columns(content_hash(BUSINESS_COLUMNS).alias("row_hash"))
+    typed = typed.with_columns(row_content(BUSINESS_COLUMNS).alias("row_content"))
     # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
     # last row (the analyst's latest edit) and sets the earlier ones aside, so nothing is lost.
     before = typed.height
-    typed = typed.unique(subset=["commitment_id", "row_hash"], keep="last", maintain_order=True)
+    typed = typed.unique(subset=["commitment_id", "row_content"], keep="last", maintain_order=True)
     duplicates = before - typed.height
     is_last = pl.col("_ord") == pl.col("_ord").max().over("commitment_id")
     kept = typed.filter(is_last).select(

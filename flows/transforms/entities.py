@@ -70,11 +70,10 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
     is_company = pl.col("party") == "company"
     names = rows.filter(is_company).select("company_name", "company_zh").unique(maintain_order=True)
     canon = {n: book.resolve(n) for n in names.get_column("company_name").to_list()}
+    ids = {name: slug(canonical) for name, canonical in canon.items()}  # distinct names only
     rows = rows.with_columns(
         pl.when(is_company)
-        .then(
-            pl.col("company_name").replace_strict(canon, default=None).map_elements(slug, pl.String)
-        )
+        .then(pl.col("company_name").replace_strict(ids, default=None, return_dtype=pl.String))
         .otherwise(None)
         .alias("company_id")
     )

@@ -8,7 +8,11 @@ FX_SCHEMA = {"month": pl.Date(), "currency": pl.String(), "hkd_per_unit": pl.Flo
 
 
 def _rate_asof(rows: pl.DataFrame, fx: pl.DataFrame, currency: pl.Expr, name: str) -> pl.DataFrame:
-    """Join the rate of `currency` for the announcement month, or the latest earlier month."""
+    """Join the rate of `currency` for the announcement month, or the latest earlier month.
+
+    The as-of join runs on the distinct (currency, month) pairs only, a few hundred however many
+    rows there are, and a plain join carries the rates back to the rows in their order.
+    """
     keyed = rows.with_columns(
         currency.alias("_cur"), pl.col("announced_on").dt.truncate("1mo").alias("_month")
     )
@@ -18,16 +22,16 @@ def _rate_asof(rows: pl.DataFrame, fx: pl.DataFrame, currency: pl.Expr, name: st
         pl.col("hkd_per_unit").alias(name),
         pl.col("month").alias(f"{name}_month"),
     ).sort("_month")
-    known = keyed.filter(pl.col("_month").is_not_null() & pl.col("_cur").is_not_null()).sort(
-        "_month"
+    pairs = (
+        keyed.select("_cur", "_month")
+        .unique()
+        .drop_nulls()
+        .sort("_month")
+        .join_asof(rates, on="_month", by="_cur", strategy="backward", check_sortedness=False)
     )
-    joined = known.join_asof(
-        rates, on="_month", by="_cur", strategy="backward", check_sortedness=False
+    return keyed.join(pairs, on=["_cur", "_month"], how="left", maintain_order="left").drop(
+        "_cur", "_month"
     )
-    unknown = keyed.filter(pl.col("_month").is_null() | pl.col("_cur").is_null()).with_columns(
-        pl.lit(None, pl.Float64).alias(name), pl.lit(None, pl.Date).alias(f"{name}_month")
-    )
-    return pl.concat([joined, unknown]).sort("_idx").drop("_cur", "_month")
 
 
 def _stated(currency: str) -> pl.Expr:

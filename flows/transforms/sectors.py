@@ -39,9 +39,11 @@ class Taxonomy:
 
 def map_sectors(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """Add `cluster` from sector_label; labels not in the taxonomy become 'unmapped'."""
+    labels = rows.get_column("sector_label").drop_nulls().unique().to_list()
+    keys = {label: _key(label) for label in labels}  # distinct labels only: a handful
     return rows.with_columns(
         pl.col("sector_label")
-        .map_elements(_key, return_dtype=pl.String)
+        .replace_strict(keys, default=None, return_dtype=pl.String)
         .replace_strict(taxonomy.labels, default=UNMAPPED, return_dtype=pl.String)
         .fill_null(UNMAPPED)
         .alias("cluster")

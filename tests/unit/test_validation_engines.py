@@ -19,9 +19,24 @@ KINDS = parse_contract(
         "grain": ["k"],
         "columns": [
             {"name": "k", "type": "VARCHAR", "description": "key", "checks": ["not_null"]},
-            {"name": "cur", "type": "VARCHAR", "description": "c", "checks": [{"accepted_values": ["HKD", "USD"]}]},
-            {"name": "amt", "type": "DOUBLE", "description": "a", "checks": [{"between": [0, 100]}]},
-            {"name": "url", "type": "VARCHAR", "description": "u", "checks": [{"regex": "^https?://[^ ]+$"}]},
+            {
+                "name": "cur",
+                "type": "VARCHAR",
+                "description": "c",
+                "checks": [{"accepted_values": ["HKD", "USD"]}],
+            },
+            {
+                "name": "amt",
+                "type": "DOUBLE",
+                "description": "a",
+                "checks": [{"between": [0, 100]}],
+            },
+            {
+                "name": "url",
+                "type": "VARCHAR",
+                "description": "u",
+                "checks": [{"regex": "^https?://[^ ]+$"}],
+            },
             {"name": "v", "type": "VARCHAR", "description": "v", "checks": ["unique"]},
         ],
         "checks": [{"row_count": [1, None], "severity": "block"}],
@@ -31,7 +46,8 @@ KINDS = parse_contract(
 
 def summary(outcome: Outcome) -> list[tuple[str, bool, int, list[int]]]:
     return sorted(
-        (r.check.name, r.success, r.unexpected_count, sorted(r.failing_rows)) for r in outcome.results
+        (r.check.name, r.success, r.unexpected_count, sorted(r.failing_rows))
+        for r in outcome.results
     )
 
 
@@ -74,7 +90,15 @@ def test_engines_agree_on_register_rows(rows: list[tuple[str | None, ...]]) -> N
 
 
 def test_results_are_gx_validation_results() -> None:
-    frame = pl.DataFrame({"k": ["a", None], "cur": ["HKD", "XYZ"], "amt": [1.0, 2.0], "url": ["https://x", "https://y"], "v": ["1", "2"]})
+    frame = pl.DataFrame(
+        {
+            "k": ["a", None],
+            "cur": ["HKD", "XYZ"],
+            "amt": [1.0, 2.0],
+            "url": ["https://x", "https://y"],
+            "v": ["1", "2"],
+        }
+    )
     gx = to_gx_result(validate(frame, KINDS))
     assert type(gx).__name__ == "ExpectationSuiteValidationResult"
     assert gx.success is False and gx.statistics["unsuccessful_expectations"] == 2

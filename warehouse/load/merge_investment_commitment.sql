@@ -15,7 +15,7 @@ WHERE h.valid_to IS NULL
 -- 2. Add a version for new keys, changed keys and keys that came back.
 INSERT INTO core.investment_commitment_history BY NAME
 SELECT
-    s.* EXCLUDE (line),
+    s.*,
     coalesce(p.version, 0) + 1 AS version,
     $now AS valid_from,
     NULL AS valid_to,
