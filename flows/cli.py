@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 
-VERBS = ("run", "sql", "status", "report", "extract", "snapshot")
+VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot")
 
 
 class UsageError(Exception):
@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
     )
     run.add_argument("--live", action="store_true", help="fetch from the live sources")
+    run.add_argument(
+        "--data-dir",
+        help="analyst's folder with reviewed rows (default: $HKAM_DATA_DIR, else data)",
+    )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
@@ -52,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
     )
+
+    review = verb("review", "list press-release candidates, or accept or reject one")
+    review.add_argument(
+        "action", nargs="?", choices=("accept", "reject"), help="decision to record"
+    )
+    review.add_argument("release_id", nargs="?", help="candidate id (the release's P-number)")
+    review.add_argument("--company", help="accept: the company (default: the guessed one)")
+    review.add_argument("--scope", choices=("project", "aggregate"), default="project")
+    review.add_argument("--party", choices=("company", "government"), default="company")
+    review.add_argument("--reason", help="reject: why it is not a commitment")
+    review.add_argument("--data-dir", help="analyst's folder (default: $HKAM_DATA_DIR, else data)")
 
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
@@ -86,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "extract": _extract,
             "snapshot": _snapshot,
             "report": _report,
+            "review": _review,
         }[args.verb]
         return handler(args)
     except UsageError as exc:
@@ -100,6 +116,7 @@ def _settings(args: argparse.Namespace) -> Any:
         getattr(args, "warehouse", None),
         getattr(args, "snapshot_dir", None),
         getattr(args, "reports_dir", None),
+        getattr(args, "data_dir", None),
     )
 
 
@@ -141,6 +158,7 @@ def _run(args: argparse.Namespace) -> int:
         snapshot_dir=str(settings.snapshot_dir),
         warehouse=str(settings.warehouse),
         reports_dir=str(settings.reports_dir),
+        data_dir=str(settings.data_dir),
         run_id=run_id,
         live=args.live,
     )
@@ -247,6 +265,47 @@ def _status(args: argparse.Namespace) -> int:
              "rows_quarantined", "rows_unchanged"]  # fmt: skip
     ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[: args.limit]
     _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows import review
+
+    settings = _settings(args)
+    if not settings.warehouse.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
+    decided = review.read_decisions(settings.data_dir)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        cur = con.execute(
+            "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
+        )
+        names = [d[0] for d in cur.description or []]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    open_rows = [r for r in rows if r["release_id"] not in decided]
+    if args.action is None:
+        cols = ["release_id", "published_date_hk", "title_en", "title_zh", "company_guess",
+                "cluster_guess", "confidence"]  # fmt: skip
+        _print_rows(cols, [tuple(r[c] for c in cols) for r in open_rows], "table")
+        return EXIT_OK
+    match = next((r for r in rows if r["release_id"] == args.release_id), None)
+    if match is None:
+        raise UsageError(f"no candidate {args.release_id!r}; `hkam review` lists them")
+    if args.release_id in decided:
+        raise UsageError(
+            f"{args.release_id} was already {decided[args.release_id].decision}; "
+            f"see {settings.data_dir / review.DECISIONS}"
+        )
+    if args.action == "reject":
+        if not args.reason:
+            raise UsageError("reject needs --reason TEXT")
+        review.reject(settings.data_dir, args.release_id, args.reason)
+        print(f"rejected {args.release_id}; it will not be proposed again")
+        return EXIT_OK
+    cid = review.accept(settings.data_dir, match, args.company, args.scope, args.party)
+    path = settings.data_dir / review.REVIEWED_REGISTER
+    print(f"accepted {args.release_id} as {cid} in {path}; the next `hkam run` loads it")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from flows import warehouse as wh
 from flows.contracts import contract
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
+from flows.review import read_decisions
 from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
@@ -29,6 +30,7 @@ land = task(name="land", cache_policy=NO_CACHE)(p.land)
 validate_register = task(name="validate register", cache_policy=NO_CACHE)(p.validate_register)
 stage_register = task(name="transform register", cache_policy=NO_CACHE)(p.stage_register)
 load_register = task(name="load register", cache_policy=NO_CACHE)(p.load_register)
+propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
 load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
 
 
@@ -108,7 +110,8 @@ def _register(
     """The register source end to end; returns its validation outcome (None when skipped)."""
     counts = SourceCounts("register")
     run.sources.append(counts)
-    files = p.register_files(settings.snapshot_dir)
+    # The bundled or given snapshot's register, plus rows the analyst accepted in review.
+    files = p.register_files(settings.snapshot_dir) + p.register_files(settings.data_dir)
     landed = land(con, "register", files, wh.Workspace(settings.warehouse).landing)
     counts.files = len(landed)
     counts.files_unchanged = sum(not f.is_new for f in landed)
@@ -192,6 +195,8 @@ def execute(
                 with wh.connect(wh.start_work_copy(ws)) as con:
                     wh.migrate(con)
                     checks.update(_official(con, settings, run, now, sources, live))
+                    decided = set(read_decisions(settings.data_dir))
+                    run.new_candidates = propose(con, run.run_id, decided)
                     fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
                     register = _register(con, settings, run, now, force=fx_changed)
                     if register is not None:
@@ -227,12 +232,13 @@ def nightly(
     live: bool = False,
     run_id: str | None = None,
     sources: list[str] | None = None,
+    data_dir: str | None = None,
 ) -> dict[str, Any]:
     """Nightly job: every source into the warehouse, DQ report, atomic publish.
 
     `sources` limits the official sources (censtatd, hkma, itf); the register always runs.
     """
-    settings = load(warehouse, snapshot_dir, reports_dir)
+    settings = load(warehouse, snapshot_dir, reports_dir, data_dir)
     run = execute(settings, run_id=run_id, live=live, sources=sources)
     get_run_logger().info(run.paragraph())
     return run.to_json()

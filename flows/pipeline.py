@@ -17,7 +17,9 @@ from flows.contracts import contract
 from flows.runs import SourceCounts
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
+from flows.sources.gia import pair_releases
 from flows.sources.register import InputError, read_register, register_files
+from flows.transforms.candidates import detect_frame
 from flows.transforms.commitments import Staged, stage, stated_text_mismatches
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
@@ -213,6 +215,33 @@ def load_register(
     labels = unmapped_labels(staged.commitments)
     if labels:
         counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")
+
+
+def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: set[str]) -> int:
+    """Detect candidates among releases landed by this run; decided ones are not proposed again."""
+    items = con.sql(
+        "SELECT * FROM raw.gia_item WHERE release_id IN "
+        "(SELECT release_id FROM raw.gia_item WHERE load_id = $id)",
+        params={"id": load_id},
+    ).pl()
+    if items.height == 0:
+        return 0
+    known = set(
+        con.sql("SELECT release_id FROM core.announcement_candidate").pl()["release_id"].to_list()
+    )
+    pairs = pair_releases(
+        items.filter(pl.col("lang") == "en"), items.filter(pl.col("lang") == "zh")
+    ).filter(~pl.col("release_id").is_in(list(known | decided)))
+    found = detect_frame(pairs).with_columns(pl.lit(load_id).alias("load_id"))
+    con.register("found_candidates", found)
+    try:
+        con.execute(
+            "INSERT OR IGNORE INTO core.announcement_candidate BY NAME "
+            "SELECT * FROM found_candidates"
+        )
+    finally:
+        con.unregister("found_candidates")
+    return found.height
 
 
 def source_file_frame(

@@ -48,6 +48,7 @@ class RunSummary:
     status: str = "running"
     sources: list[SourceCounts] = field(default_factory=list)
     blocked_reasons: list[str] = field(default_factory=list)
+    new_candidates: int = 0
 
     def total(self, name: str) -> int:
         """Sum of one count over sources."""
@@ -84,6 +85,10 @@ class RunSummary:
         parts = [f"{head} in {self.duration_s:.1f} s: {counts}."]
         if self.total("quarantined"):
             parts.append("Quarantined rows are in meta.quarantine with their reasons.")
+        if self.new_candidates:
+            parts.append(
+                f"{self.new_candidates} new press-release candidate(s) to review: hkam review."
+            )
         parts += [f"Blocked: {r}" for r in self.blocked_reasons]
         parts += [f"Warning: {w}" for w in self.warnings]
         failed = [s for s in self.sources if s.status == "failed"]

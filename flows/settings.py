@@ -11,6 +11,7 @@ from flows.sources import urls
 
 DEFAULT_WAREHOUSE = Path("warehouse/hkam.duckdb")
 DEFAULT_REPORTS = Path("reports")
+DEFAULT_DATA = Path("data")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Endpoints:
     censtatd: str = urls.CENSTATD_API
     hkma: str = urls.HKMA_ER_EERI_ENDPERIOD
     itf: str = urls.ITF_ANNUAL_LIST
+    gia: str = urls.GIA_RSS
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,14 @@ class Settings:
     keep_versions: int = 7
     webhook_url: str | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
+    data_dir: Path = Path("data")  # the analyst's own files: reviewed register rows, decisions
 
 
 def load(
     warehouse: str | Path | None = None,
     snapshot: str | Path | None = None,
     reports: str | Path | None = None,
+    data: str | Path | None = None,
 ) -> Settings:
     """Flags win over HKAM_* environment variables, which win over the defaults."""
     env = os.environ
@@ -51,5 +55,7 @@ def load(
             censtatd=env.get("HKAM_CENSTATD_URL") or Endpoints.censtatd,
             hkma=env.get("HKAM_HKMA_URL") or Endpoints.hkma,
             itf=env.get("HKAM_ITF_URL") or Endpoints.itf,
+            gia=env.get("HKAM_GIA_URL") or Endpoints.gia,
         ),
+        data_dir=Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA),
     )

@@ -15,6 +15,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own analyst folder, so a developer's data/ never leaks into a run."""
+    monkeypatch.setenv("HKAM_DATA_DIR", str(tmp_path / "analyst-data"))
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for every flow run in the session (starting one costs ~6 s)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.sources import censtatd, hkma, itf
+from flows.sources import censtatd, gia, hkma, itf
 from flows.sources.errors import SourceError
 
 Parser = Callable[[Path, bytes, "Manifest"], pl.DataFrame]
@@ -99,8 +99,21 @@ def _itf(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
     )  # fmt: skip
 
 
+_GIA_NAME = re.compile(r"_(en|zh)\.xml$")
+
+
+def _gia(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
+    match = _GIA_NAME.search(path.name)
+    if not match:
+        raise SourceError(f"{path}: press-release feeds are named general_en.xml / general_zh.xml")
+    lang = match.group(1)
+    url = manifest.url(f"gia/{path.name}", gia.FEED_URLS[lang])
+    return gia.parse_feed(raw, lang=lang, source_url=url)
+
+
 SOURCES = (
     OfficialSource("censtatd", "censtatd/*.json", "core.macro_indicator", _censtatd, False, 92),
     OfficialSource("hkma", "hkma/*.json", "core.fx_rate", _hkma, True, 31),
     OfficialSource("itf", "itf/annuallist_*_e.csv", "core.funding_approval", _itf, True, 366),
+    OfficialSource("gia", "gia/general_*.xml", "raw.gia_item", _gia, False, 1),
 )

@@ -17,12 +17,12 @@ import defusedxml.ElementTree as SafeET
 import httpx
 import polars as pl
 
-from flows.sources import http
+from flows.sources import http, urls
 from flows.sources.errors import SourceError
 
 # The lead may move these into flows/sources/urls.py; they live here so this module stands alone.
-GIA_RSS_EN = "https://www.info.gov.hk/gia/rss/general_en.xml"
-GIA_RSS_ZH = "https://www.info.gov.hk/gia/rss/general_zh.xml"
+GIA_RSS_EN = urls.GIA_RSS.format(lang="en")
+GIA_RSS_ZH = urls.GIA_RSS.format(lang="zh")
 FEED_URLS: dict[str, str] = {"en": GIA_RSS_EN, "zh": GIA_RSS_ZH}
 LANGS = frozenset(FEED_URLS)
 

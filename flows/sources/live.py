@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from flows.settings import Endpoints
-from flows.sources import censtatd, hkma, http, itf
+from flows.sources import censtatd, gia, hkma, http, itf
 from flows.sources.errors import FetchError, SourceError
 
 # The C&SD tables the warehouse follows (see README "Sources").
@@ -36,12 +36,12 @@ def fetch_snapshot(
     sleep: Callable[[float], None] | None = None,
     only: list[str] | None = None,
 ) -> LiveResult:
-    """Fetch C&SD, HKMA and ITF into out/ in the snapshot layout; a failing source is recorded."""
+    """Fetch C&SD, HKMA, ITF and GIA into out/ in the snapshot layout; failures are recorded."""
     ends = endpoints or Endpoints()
     landing = out / ".landing"
     result = LiveResult(out)
     manifest: list[dict[str, str]] = []
-    wanted = set(only or ("censtatd", "hkma", "itf"))
+    wanted = set(only or ("censtatd", "hkma", "itf", "gia"))
 
     def save(landed: http.Landed, rel: str) -> None:
         """Copy a landed body to its snapshot path and note it for the MANIFEST."""
@@ -89,6 +89,16 @@ def fetch_snapshot(
                 save(page, f"itf/annuallist_{year}_e.csv")
         except SourceError as exc:
             result.errors["itf"] = str(exc)
+
+    if "gia" in wanted:
+        try:
+            for lang in ("en", "zh"):
+                _, page = gia.fetch(
+                    lang, landing_dir=landing, url=ends.gia.format(lang=lang), sleep=sleep
+                )
+                save(page, f"gia/general_{lang}.xml")
+        except SourceError as exc:
+            result.errors["gia"] = str(exc)
 
     _write_manifest(out, manifest)
     shutil.rmtree(landing, ignore_errors=True)

@@ -6,3 +6,4 @@ HKMA_ER_EERI_ENDPERIOD = (
     "monthly-statistical-bulletin/er-ir/er-eeri-endperiod"
 )
 ITF_ANNUAL_LIST = "https://www.itf.gov.hk/datagovhk/annuallist_{year}_e.csv"
+GIA_RSS = "https://www.info.gov.hk/gia/rss/general_{lang}.xml"

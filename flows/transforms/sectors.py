@@ -34,7 +34,9 @@ class Taxonomy:
         unknown = sorted({c for c in labels.values() if c not in clusters})
         if unknown:
             raise ValueError(f"{path}: labels point at undeclared clusters {unknown}")
-        return cls(clusters=clusters, labels={_key(k): v for k, v in labels.items()})
+        keyed = {_key(k): v for k, v in labels.items()}
+        keyed.update({_key(c): c for c in clusters})  # a cluster id is its own label
+        return cls(clusters=clusters, labels=keyed)
 
 
 def map_sectors(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
