@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 
-VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot")
+VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore")
 
 
 class UsageError(Exception):
@@ -68,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--reason", help="reject: why it is not a commitment")
     review.add_argument("--data-dir", help="analyst's folder (default: $HKAM_DATA_DIR, else data)")
 
+    verb("serve", "serve the nightly schedule (02:00 Hong Kong time) from this process")
+    restore = verb("restore", "bring back a kept published version (default: the newest)")
+    restore.add_argument("version", nargs="?", help="version name or prefix (see hkam status)")
+
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
 
@@ -102,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "snapshot": _snapshot,
             "report": _report,
             "review": _review,
+            "serve": _serve,
+            "restore": _restore,
         }[args.verb]
         return handler(args)
     except UsageError as exc:
@@ -258,14 +265,19 @@ def _status(args: argparse.Namespace) -> int:
             for row in cur.fetchall():
                 rec = dict(zip(cols, row, strict=True))
                 runs.setdefault(rec["run_id"], {**rec, "started_at": str(rec["started_at"])})
-    if not runs:
+    if runs:
+        _print_runs(runs, args.limit)
+    else:
         print(f"no runs yet for {settings.warehouse}; start one with `hkam run`")
-        return EXIT_OK
+    _print_versions(settings.warehouse)
+    return EXIT_OK
+
+
+def _print_runs(runs: dict[str, dict[str, Any]], limit: int) -> None:
     names = ["run_id", "started_at", "duration_s", "status", "rows_in", "rows_loaded",
              "rows_quarantined", "rows_unchanged"]  # fmt: skip
-    ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[: args.limit]
+    ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[:limit]
     _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
-    return EXIT_OK
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -309,6 +321,40 @@ def _review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from flows.schedule import serve
+
+    settings = _settings(args)
+    _check_writable(settings.warehouse, "warehouse")
+    _check_writable(settings.reports_dir, "reports")
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(settings)
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from flows import publishing
+    from flows.warehouse import WarehouseBusy, Workspace
+
+    settings = _settings(args)
+    try:
+        version = publishing.restore(
+            Workspace(settings.warehouse),
+            args.version,
+            keep=settings.keep_versions,
+            wait=settings.lock_wait,
+        )
+    except LookupError as exc:
+        raise UsageError(str(exc).strip("'\"")) from exc
+    except WarehouseBusy as exc:
+        print(f"hkam restore: {exc}", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(
+        f"Restored {version.name} as {settings.warehouse}; the replaced file is kept as a version"
+    )
+    return EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     from flows.reports.site import write_investment_report
 
@@ -335,6 +381,17 @@ def _snapshot(args: argparse.Namespace) -> int:
         print(f"hkam snapshot: {source} failed: {error}", file=sys.stderr)
     print(f"{len(result.files)} file(s) in {out}; copy register/*.csv in to run on it")
     return EXIT_BLOCKED if result.errors else EXIT_OK
+
+
+def _print_versions(warehouse: Path) -> None:
+    from flows.publishing import list_versions
+    from flows.warehouse import Workspace
+
+    versions = list_versions(Workspace(warehouse))
+    if versions:
+        print(f"Kept versions ({len(versions)}; restore with `hkam restore VERSION`):")
+        rows = [(v.name, v.published_at.isoformat(timespec="seconds"), v.size) for v in versions]
+        _print_rows(["version", "published_at", "size"], rows, "table")
 
 
 def _extract(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline as p
 from flows import warehouse as wh
+from flows import webhook
 from flows.contracts import contract
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
@@ -190,7 +191,7 @@ def execute(
     ws = wh.Workspace(settings.warehouse)
     checks: dict[str, Outcome] = {}
     try:
-        with wh.writer_lock(ws):
+        with wh.writer_lock(ws, wait=settings.lock_wait):
             try:
                 with wh.connect(wh.start_work_copy(ws)) as con:
                     wh.migrate(con)
@@ -204,13 +205,18 @@ def execute(
                     run.status = "published"
                     run.finished_at = datetime.now(UTC)
                     _record(con, run, checks)
-                wh.publish(ws)
+                wh.publish(ws, keep=settings.keep_versions)
             except (p.Blocked, p.InputError) as exc:
                 wh.discard(ws)
                 run.status = "blocked"
                 run.blocked_reasons.append(str(exc))
-            except BaseException:
+            except BaseException as exc:
                 wh.discard(ws)
+                run.status = "failed"
+                run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
+                run.finished_at = datetime.now(UTC)
+                append_run_log(run)
+                webhook.notify_run(settings.webhook_url, run.to_json())
                 raise
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
@@ -221,6 +227,7 @@ def execute(
     write_run_reports(settings.warehouse, settings.reports_dir, payload, gx_results)
     create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)
+    webhook.notify_run(settings.webhook_url, run.to_json())
     return run
 
 

@@ -32,6 +32,7 @@ class Settings:
     snapshot_dir: Path
     reports_dir: Path
     keep_versions: int = 7
+    lock_wait: float = 0.0  # seconds a second writer waits for the first before giving up
     webhook_url: str | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
     data_dir: Path = Path("data")  # the analyst's own files: reviewed register rows, decisions
@@ -50,6 +51,7 @@ def load(
         snapshot_dir=Path(snapshot or env.get("HKAM_SNAPSHOT_DIR") or snapshot_dir()),
         reports_dir=Path(reports or env.get("HKAM_REPORTS_DIR") or DEFAULT_REPORTS),
         keep_versions=int(env.get("HKAM_KEEP_VERSIONS", "7")),
+        lock_wait=float(env.get("HKAM_LOCK_WAIT", "0")),
         webhook_url=env.get("HKAM_WEBHOOK_URL") or None,
         endpoints=Endpoints(
             censtatd=env.get("HKAM_CENSTATD_URL") or Endpoints.censtatd,

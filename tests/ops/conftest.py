@@ -1,0 +1,183 @@
+"""Operations tests: one real Prefect server (prefect server start) for the whole ops session.
+
+Subprocesses (`python -m flows.cli run`, `prefect deploy`, workers, `hkam serve`) talk to it
+through PREFECT_API_URL, so none of them pays for a temporary server of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    """A running `prefect server start` on 127.0.0.1."""
+
+    url: str  # .../api
+    home: Path
+    env: dict[str, str]
+
+    def get(self, path: str) -> object:
+        response = httpx.get(self.url + path, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: object) -> object:
+        response = httpx.post(self.url + path, json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+def base_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "HKAM_"))}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        GX_ANALYTICS_ENABLED="False",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """`prefect server start --host 127.0.0.1 --port <free>` with a temporary PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = base_env(home)
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole, by its id
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited: {(home / 'server.log').read_text()}")
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not answer /api/health within 120 s")
+            time.sleep(0.3)
+        yield PrefectServer(url, home, {**env, "PREFECT_API_URL": url})
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def hkam_args(snapshot: Path, warehouse: Path, reports: Path) -> list[str]:
+    """`python -m flows.cli run` on a snapshot into a warehouse."""
+    return [
+        sys.executable, "-m", "flows.cli", "run", "--snapshot-dir", str(snapshot),
+        "--warehouse", str(warehouse), "--reports-dir", str(reports),
+    ]  # fmt: skip
+
+
+def hkam_run(
+    server: PrefectServer,
+    snapshot: Path,
+    warehouse: Path,
+    reports: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """One uninterrupted run in a subprocess against the session's Prefect server."""
+    return subprocess.run(
+        hkam_args(snapshot, warehouse, reports),
+        cwd=REPO,
+        env={**server.env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def rewrite_register(snapshot: Path, edit: dict[str, dict[str, str]]) -> None:
+    """Edit register rows by commitment_id (test-made changes to real rows)."""
+    import csv
+
+    path = snapshot / "register" / "commitments.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames or [], list(reader)
+    for row in rows:
+        row.update(edit.get(row["commitment_id"], {}))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def business_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every raw/core/marts table and view, without run ids and run timestamps, sorted.
+
+    Views that read the clock (now(), current_date) are left out: they differ between runs.
+    """
+    import duckdb
+
+    out: dict[str, list[tuple[object, ...]]] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        clocked = {
+            f"{s}.{n}"
+            for s, n, sql in con.execute(
+                "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+            if any(word in sql.lower() for word in ("now()", "current_date", "current_timestamp"))
+        }
+        columns: dict[str, list[str]] = {}
+        for schema, table, column, dtype in con.execute(
+            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name IN ('raw', 'core', 'marts') ORDER BY column_index"
+        ).fetchall():
+            if column in ("load_id", "run_id") or "TIME ZONE" in dtype:
+                continue
+            columns.setdefault(f"{schema}.{table}", []).append(f'"{column}"')
+        for name, cols in sorted(columns.items()):
+            if name in clocked:
+                continue
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
+            out[name] = sorted(rows, key=repr)
+    return out
+
+
+def run_in_process(snapshot: Path, warehouse: Path, reports: Path) -> int:
+    """`hkam run` in this process (the session's prefect_harness serves the flow)."""
+    from flows.cli import main
+
+    return main(hkam_args(snapshot, warehouse, reports)[3:])
