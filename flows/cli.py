@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     snap.add_argument("--out", required=True, help="folder to write (created if missing)")
     snap.add_argument(
-        "--source", action="append", choices=("censtatd", "hkma", "itf"), help="only these"
+        "--source", action="append", choices=("censtatd", "hkma", "itf", "gia"), help="only these"
     )
 
     extract = verb("extract", "extract amounts and job figures from text")

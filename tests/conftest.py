@@ -15,6 +15,17 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+# No test may reach the real sources: a live fetch a test forgot to point at its local server
+# fails at once against a closed loopback port instead of leaving the machine.
+for _name, _path in {
+    "HKAM_CENSTATD_URL": "/censtatd",
+    "HKAM_HKMA_URL": "/hkma",
+    "HKAM_ITF_URL": "/itf/annuallist_{year}_e.csv",
+    "HKAM_GIA_URL": "/gia/general_{lang}.xml",
+}.items():
+    os.environ.setdefault(_name, "http://127.0.0.1:9" + _path)
+
+
 @pytest.fixture(autouse=True)
 def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test has its own analyst folder, so a developer's data/ never leaks into a run."""

@@ -218,40 +218,71 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
     records = payload.get("dataSet")
     if not isinstance(records, list):
         raise SourceError(f"C&SD table {table_id}: {source_url} has no dataSet list")
-    rows: list[dict[str, Any]] = []
+    # A full series is a million records of a few hundred distinct series and periods:
+    # everything derived from those is computed once per distinct value, not per record.
+    bounds: dict[tuple[str, str], tuple[date, date]] = {}
+    series: dict[tuple[str, str, str], tuple[str, str]] = {}
+    dims_json: dict[tuple[tuple[str, str, str], ...], str] = {}
+    cols: dict[str, list[Any]] = {name: [] for name in _PER_RECORD}
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             raise SourceError(f"C&SD table {table_id}: dataSet[{i}] is not an object")
         freq, period = str(record.get("freq", "")), str(record.get("period", ""))
-        try:
-            start, end = period_bounds(freq, period)
-        except ValueError as exc:
-            raise SourceError(f"C&SD table {table_id}: dataSet[{i}]: {exc}") from exc
+        span = bounds.get((freq, period))
+        if span is None:
+            try:
+                span = bounds[(freq, period)] = period_bounds(freq, period)
+            except ValueError as exc:
+                raise SourceError(f"C&SD table {table_id}: dataSet[{i}]: {exc}") from exc
         sv, sv_label = str(record.get("sv", "")), str(record.get("svDesc", ""))
-        unit = unit_of(sv_label)
-        marker = str(record.get("sd_value") or "").strip()
-        rows.append(
-            {
-                "indicator": _industry_prefix(record) + indicator_of(table_id, sv, unit),
-                "table_id": table_id,
-                "dims": _dims(record),
-                "freq": freq,
-                "period": period,
-                "period_start": start,
-                "period_end": end,
-                "value": _figure(record.get("figure")),
-                "unit": unit,
-                "sv": sv,
-                "sv_label": sv_label,
-                "sd_value": marker,
-                # C&SD marks provisional figures "p" and revised ones "r".
-                "is_provisional": "p" in marker.lower(),
-                "is_revised": "r" in marker.lower(),
-                "vintage": vintage.astimezone(UTC),
-                "source_url": source_url,
-            }
+        industry = str(record.get("INDDesc") or "")
+        named = series.get((sv, sv_label, industry))
+        if named is None:
+            unit = unit_of(sv_label)
+            prefix = _industry_prefix(record)
+            named = series[(sv, sv_label, industry)] = (
+                prefix + indicator_of(table_id, sv, unit),
+                unit,
+            )
+        key = tuple(
+            sorted(
+                (k, str(v), str(record.get(f"{k}Desc", "")))
+                for k, v in record.items()
+                if k not in RECORD_FIELDS and not k.endswith("Desc")
+            )
         )
-    return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
+        dims = dims_json.get(key)
+        if dims is None:
+            dims = dims_json[key] = _dims(record)
+        marker = str(record.get("sd_value") or "").strip()
+        for name, value in zip(
+            _PER_RECORD,
+            (named[0], dims, freq, period, span[0], span[1], _figure(record.get("figure")),
+             named[1], sv, sv_label, marker),
+            strict=True,
+        ):  # fmt: skip
+            cols[name].append(value)
+    if not cols["indicator"]:
+        return pl.DataFrame(schema=SCHEMA)
+    marker_lower = pl.col("sd_value").str.to_lowercase()
+    return (
+        pl.DataFrame(cols, schema={k: SCHEMA[k] for k in _PER_RECORD})
+        .with_columns(
+            pl.lit(table_id).alias("table_id"),
+            # C&SD marks provisional figures "p" and revised ones "r".
+            marker_lower.str.contains("p", literal=True).alias("is_provisional"),
+            marker_lower.str.contains("r", literal=True).alias("is_revised"),
+            pl.lit(vintage.astimezone(UTC), dtype=SCHEMA["vintage"]).alias("vintage"),
+            pl.lit(source_url).alias("source_url"),
+        )
+        .select(list(SCHEMA))
+    )
+
+
+_PER_RECORD = (
+    "indicator", "dims", "freq", "period", "period_start", "period_end", "value", "unit", "sv",
+    "sv_label", "sd_value",
+)  # fmt: skip
 
 
 def fetch(

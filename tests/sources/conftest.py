@@ -64,6 +64,8 @@ def _make_handler(state: Server) -> type[BaseHTTPRequestHandler]:
             if path == "/censtatd/api/get.php":
                 table = query["id"][0]
                 self._send(200, (SNAPSHOT / "censtatd" / f"{table}.json").read_bytes())
+            elif path in ("/gia/general_en.xml", "/gia/general_zh.xml"):
+                self._send(200, (SNAPSHOT / path.lstrip("/")).read_bytes(), "application/rss+xml")
             elif path == "/itf/annuallist_2023_e.csv":
                 self._send(
                     200, (SNAPSHOT / "itf" / "annuallist_2023_e.csv").read_bytes(), "text/csv"

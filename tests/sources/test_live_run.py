@@ -18,6 +18,7 @@ def _point_at(server: Server, monkeypatch: pytest.MonkeyPatch, hkma_path: str) -
     monkeypatch.setenv("HKAM_CENSTATD_URL", server.url("/censtatd/api/get.php"))
     monkeypatch.setenv("HKAM_HKMA_URL", server.url(hkma_path))
     monkeypatch.setenv("HKAM_ITF_URL", server.url("/itf/annuallist_{year}_e.csv"))
+    monkeypatch.setenv("HKAM_GIA_URL", server.url("/gia/general_{lang}.xml"))
 
 
 def _count(path: Path, sql: str) -> int:
@@ -84,5 +85,6 @@ def test_snapshot_verb_writes_the_snapshot_layout(
     assert "MANIFEST" in names and "censtatd/310-30001.json" in names
     assert "itf/annuallist_2023_e.csv" in names
     assert any(n.startswith("hkma/er-eeri-endperiod_p") for n in names)
+    assert "gia/general_en.xml" in names and "gia/general_zh.xml" in names
     manifest = (out / "MANIFEST").read_text(encoding="utf-8")
     assert server.url("/censtatd/api/get.php") in manifest
