@@ -322,18 +322,21 @@ def load_official(
     passing = indexed.filter(~pl.col("_r").is_in(list(bad))).select(cols)
     counts.quarantined = len(bad)
     files_frame = source_file_frame(landed, data, load_id, now)
-    business = [c for c in cols if c not in ("source_file_sha256", "load_id")]
-    existing = con.sql(f"SELECT {', '.join(business)} FROM {target.qualified}").pl()
-    existing = existing.cast({c: passing.schema[c] for c in business})
-    same = passing.select(business).join(existing, on=business, how="semi", nulls_equal=True)
-    counts.unchanged += same.height
-    counts.loaded = passing.height - same.height
+    # Rows the warehouse already holds with the same content are unchanged; the set difference
+    # runs inside DuckDB so the existing table never travels to Python.
+    business = ", ".join(f'"{c}"' for c in cols if c not in ("source_file_sha256", "load_id"))
     verb = "INSERT OR REPLACE" if spec.upsert else "INSERT OR IGNORE"
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("official_rows", passing)
         con.register("official_files", files_frame)
         con.register("official_quarantine", quarantine)
+        [(changed,)] = con.execute(
+            f"SELECT count(*) FROM (SELECT {business} FROM official_rows "
+            f"EXCEPT SELECT {business} FROM {target.qualified})"
+        ).fetchall()
+        counts.loaded = int(changed)
+        counts.unchanged += passing.height - counts.loaded
         con.execute(f"{verb} INTO {target.qualified} BY NAME SELECT * FROM official_rows")
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM official_files")
         con.execute(
