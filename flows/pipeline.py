@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -44,15 +43,6 @@ class LandedFile:
     is_new: bool
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def land(
     con: duckdb.DuckDBPyConnection, source: str, files: list[Path], landing: Path
 ) -> list[LandedFile]:
@@ -65,7 +55,7 @@ def land(
     }
     out = []
     for path in files:
-        sha = sha256_of(path)
+        sha = wh.sha256_of(path)
         target = landing / source / f"{sha[:16]}-{path.name}"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ name away); hkam never writes a published file in place, so the link keeps the o
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.warehouse import Workspace, _fsync, connect, writer_lock
+from flows.warehouse import Workspace, _fsync, connect, sha256_of, writer_lock
 
 SUFFIX = ".duckdb"
 
@@ -86,15 +85,7 @@ def _label(path: Path) -> str:
 def _same_file(a: Path, b: Path) -> bool:
     if a.stat().st_ino == b.stat().st_ino and a.stat().st_dev == b.stat().st_dev:
         return True
-    return a.stat().st_size == b.stat().st_size and _sha256(a) == _sha256(b)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return a.stat().st_size == b.stat().st_size and sha256_of(a) == sha256_of(b)
 
 
 def keep_version(ws: Workspace, keep: int) -> Version | None:
