@@ -89,7 +89,8 @@ def test_tmp_taxonomy_loads(tmp_path: Path) -> None:
         "labels:\n  Chip Design: chips\n  ROBOTS: bots\n",
     )
     tax = Taxonomy.load(path)
-    assert tax.labels == {"chip design": "chips", "robots": "bots"}
+    # Source labels, plus each cluster id as its own label (accepted review rows carry ids).
+    assert tax.labels == {"chip design": "chips", "robots": "bots", "chips": "chips", "bots": "bots"}
     got = map_sectors(pl.DataFrame({"sector_label": ["chip DESIGN", "Robots", "x"]}), tax)
     assert got.get_column("cluster").to_list() == ["chips", "bots", UNMAPPED]
 

@@ -1,6 +1,6 @@
 -- marts.source_freshness: per source, the files landed, when the latest landed and the latest
 -- period its data covers (register: announcement date; C&SD: period end; HKMA: month end;
--- ITF: end of the list year).
+-- ITF: end of the list year; press releases: latest release date).
 CREATE OR REPLACE VIEW marts.source_freshness AS
 WITH landed AS (
     SELECT source, count(*)::BIGINT AS files, sum(rows)::BIGINT AS file_rows,
@@ -17,6 +17,8 @@ data AS (
     SELECT 'hkma', last_day(max(month)) FROM core.fx_rate
     UNION ALL
     SELECT 'itf', make_date(max(year), 12, 31) FROM core.funding_approval
+    UNION ALL
+    SELECT 'gia', max(published_date_hk) FROM raw.gia_item
 )
 SELECT l.source, l.files, l.file_rows, l.first_landed_at, l.last_landed_at, d.latest_period_end
 FROM landed AS l
