@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 from flows.reports import charts as ch
@@ -77,8 +78,12 @@ def load_report_data(con: Any) -> dict[str, Any]:
     return {"frames": frames, "run": run_info if run else {}}
 
 
-def _rows(data: dict[str, Any], name: str) -> list[Row]:
-    rows: list[Row] = data["frames"][name].to_dicts()
+PAGE_ROWS = 100
+
+
+def _rows(data: dict[str, Any], name: str, limit: int | None = None) -> list[Row]:
+    frame = data["frames"][name]
+    rows: list[Row] = (frame if limit is None else frame.head(limit)).to_dicts()
     return rows
 
 
@@ -175,11 +180,18 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     names = cluster_names()
     inv = _rows(data, "investment_by_sector_year")
     jobs = _rows(data, "jobs_by_sector_year")
-    largest = _rows(data, "largest_commitments")
-    investors = _rows(data, "largest_investors")
+    # The page shows the top of long lists; the CSV and Parquet exports beside it hold them whole.
+    largest = _rows(data, "largest_commitments", limit=PAGE_ROWS)
+    investors = _rows(data, "largest_investors", limit=PAGE_ROWS)
+    n_commitments = data["frames"]["largest_commitments"].height
+    n_investors = data["frames"]["largest_investors"].height
     pipeline = _rows(data, "commitment_pipeline")
     share = _rows(data, "manufacturing_share_gdp")
-    macro = _rows(data, "macro_first_and_latest")
+    macro = (
+        data["frames"]["macro_first_and_latest"]
+        .filter((pl.col("indicator") == "real_gdp_growth") & (pl.col("freq") == "Y"))
+        .to_dicts()
+    )
     funds = _rows(data, "funding_by_programme_year")
     fresh = freshness_rows(_rows(data, "source_freshness"), now)
     run = data.get("run") or {}
@@ -195,8 +207,8 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
         (money(proj_hkd), "of which from single projects"),
         (money(agg_hkd), "of which from aggregate statements"),
         (integer(total_jobs), "jobs committed"),
-        (integer(len(largest)), "commitments in the register"),
-        (integer(len(investors)), "companies"),
+        (integer(n_commitments), "commitments in the register"),
+        (integer(n_investors), "companies"),
     ]
     kpi_html = (
         '<div class="kpis">'
@@ -365,7 +377,8 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
             "Largest commitments and investors",
             "Commitments ranked by the amount as stated (aggregate statements overlap the projects "
             "they cover, so these do not add up; <i>counts</i> is what each adds to totals). "
-            "Every row links to its source.",
+            "Every row links to its source. The tables show the first 100; "
+            "largest_commitments.csv and largest_investors.csv beside this page hold them all.",
             f'<div class="chart-wrap">{top_chart}</div>'
             + table(big_cols, largest, "marts.largest_commitments")
             + f'<h3>Company investors</h3><div class="chart-wrap">{investor_chart}</div>'

@@ -1,0 +1,368 @@
+"""BENCHMARKS.md from every bench/results/<rows>.json (and the profile, when recorded).
+
+python bench/report.py      # rebuild BENCHMARKS.md without running anything
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+ORDER = ["floor", "hkam cold", "hkam no-change", "naive", "dlt", "import floor"]
+WHAT = {
+    "floor": "DuckDB alone: `CREATE TABLE t AS SELECT * FROM read_csv(register)`, fresh python",
+    "hkam cold": "`python -m flows.cli run` on the generated snapshot into an empty warehouse",
+    "hkam no-change": "the same run again, inputs unchanged",
+    "naive": "bench/naive.py: pandas read_csv -> GX pandas (same suite) -> DuckDB",
+    "dlt": "bench/dlt_load.py: dlt, polars batches -> DuckDB, no validation",
+    "import floor": "`python -c 'import prefect, great_expectations, polars, duckdb'`",
+}
+
+
+def load_results(results: Path) -> list[dict[str, Any]]:
+    """Every <rows>.json, smallest first."""
+    out = []
+    for path in results.glob("*.json"):
+        if path.stem.isdigit():
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+    return sorted(out, key=lambda r: int(r["rows"]))
+
+
+def _n(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _rows(rows: int) -> str:
+    if rows >= 1_000_000 and rows % 1_000_000 == 0:
+        return f"{rows // 1_000_000}M"
+    if rows >= 1000 and rows % 1000 == 0:
+        return f"{rows // 1000}k"
+    return str(rows)
+
+
+def _value(res: dict[str, Any], name: str) -> str:
+    m = res["measurements"][name]
+    if m.get("median_s") is not None:
+        return _n(m["median_s"], 2)
+    if m.get("timeouts"):
+        return f"TIMEOUT (>{res.get('timeout_s', '?'):.0f} s)"
+    return "FAILED"
+
+
+def targets(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) for one size."""
+    floor, cold = res.get("floor_s"), res.get("hkam_cold_s")
+    nochange, naive, dlt = res.get("hkam_nochange_s"), res.get("naive_s"), res.get("dlt_s")
+    imp, rss, p95 = (
+        res.get("import_floor_s"),
+        res.get("hkam_peak_rss_mb"),
+        res.get("mart_query_p95_ms"),
+    )
+
+    def verdict(ok: bool | None, note: str = "") -> str:
+        base = "n/a" if ok is None else ("**met**" if ok else "**not met**")
+        return f"{base}{note}"
+
+    out = []
+    ratio = cold / floor if cold and floor else None
+    at10m = "" if res["rows"] >= 10_000_000 else " (target is at 10M; shown for the trend)"
+    out.append(
+        (
+            "hkam_cold_s / floor_s ≤ 2.0",
+            _n(ratio, 2),
+            verdict(None if ratio is None else ratio <= 2.0, at10m),
+        )
+    )
+    out.append(
+        ("hkam_peak_rss_mb ≤ 3000", _n(rss, 0), verdict(None if rss is None else rss <= 3000))
+    )
+    speedup = naive / cold if naive and cold else None
+    out.append(
+        (
+            "naive_s / hkam_cold_s ≥ 4",
+            _n(speedup, 2),
+            verdict(None if speedup is None else speedup >= 4),
+        )
+    )
+    out.append(
+        (
+            "hkam_cold_s ≤ dlt_s",
+            f"{_n(cold, 2)} vs {_n(dlt, 2)}",
+            verdict(None if cold is None or dlt is None else cold <= dlt),
+        )
+    )
+    out.append(
+        (
+            "hkam_nochange_s ≤ import_floor_s + 3",
+            f"{_n(nochange, 2)} vs {_n(None if imp is None else imp + 3, 2)}",
+            verdict(None if nochange is None or imp is None else nochange <= imp + 3),
+        )
+    )
+    out.append(
+        ("mart p95 ≤ 100 ms (worst view)", _n(p95, 1), verdict(None if p95 is None else p95 <= 100))
+    )
+    prev = smaller[-1] if smaller else None
+    if prev and prev.get("hkam_cold_s") and cold:
+        scale = res["rows"] / prev["rows"]
+        growth = cold / prev["hkam_cold_s"]
+        out.append(
+            (
+                f"growth ≤ linear ({_rows(prev['rows'])} → {_rows(res['rows'])}, rows ×{scale:g})",
+                f"time ×{growth:.2f}",
+                verdict(growth <= scale),
+            )
+        )
+    else:
+        out.append(("growth ≤ linear", "—", "n/a (needs a smaller size)"))
+    return out
+
+
+def _stage_medians(res: dict[str, Any], key: str = "hkam_stages") -> list[tuple[str, float]]:
+    """Median seconds per Prefect task name over the runs under `key`."""
+    per: dict[str, list[float]] = {}
+    for run in res.get(key) or []:
+        seen: dict[str, float] = {}
+        for task in run.get("tasks", []):
+            seen[task["name"]] = seen.get(task["name"], 0.0) + float(task["seconds"] or 0)
+        for name, secs in seen.items():
+            per.setdefault(name, []).append(secs)
+    return sorted(((n, statistics.median(v)) for n, v in per.items()), key=lambda x: -x[1])
+
+
+def _code(res: dict[str, Any]) -> str:
+    code = res.get("code") or {}
+    if not code:
+        return "commit not recorded"
+    dirty = code.get("uncommitted_files_in_flows_schemas_warehouse", 0)
+    return (
+        f"commit {code['commit'][:10]} with {dirty} uncommitted file(s) in flows/schemas/warehouse"
+    )
+
+
+def section(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[str]:
+    rows = res["rows"]
+    m = res["machine"]
+    lines = [
+        f"## {_rows(rows)} rows ({rows:,})",
+        "",
+        f"{res['date']}, {m['nproc']} cores, {m['memory_gb']} GB, {m['cpu_model']}; "
+        f"--repeat {res['repeat']}, medians; load average {m.get('load_avg_start')} at start, "
+        f"{m.get('load_avg_end')} at end (other engineers' tests ran at the same time). Register "
+        f"CSV {res['inputs']['register_bytes'] / 2**20:,.0f} MB; C&SD payload 1,000,000 points; "
+        f"Prefect server start {res['prefect_server']['start_s']} s, excluded. Code: "
+        + _code(res)
+        + ".",
+        "",
+        "| measurement | median s | min–max s | rows/s | × floor | peak RSS MB (median / max) "
+        "| tree RSS MB | runs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name in ORDER:
+        meas = res["measurements"][name]
+        ok = meas.get("median_s") is not None
+        runs = f"{meas['ok']} ok"
+        if meas.get("timeouts"):
+            runs += f", {meas['timeouts']} timeout"
+        if meas.get("failures"):
+            runs += f", {meas['failures']} failed"
+        lines.append(
+            f"| {name} | {_value(res, name)} | "
+            + (f"{_n(meas['min_s'], 2)}–{_n(meas['max_s'], 2)}" if ok else "—")
+            + f" | {_n(meas.get('rows_per_s'), 0) if name != 'import floor' else '—'}"
+            + f" | {_n(meas.get('ratio_to_floor'), 2)}"
+            + f" | {_n(meas.get('peak_rss_mb'), 0)} / {_n(meas.get('peak_rss_mb_max'), 0)}"
+            + f" | {_n(meas.get('tree_peak_rss_mb'), 0)} | {runs} |"
+        )
+    lines += ["", "| target | measured | verdict |", "| --- | --- | --- |"]
+    lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(res, smaller)]
+    cold = dict(_stage_medians(res))
+    again = dict(_stage_medians(res, "hkam_nochange_stages"))
+    if cold:
+        lines += ["", "hkam, Prefect task durations in seconds (medians over the runs):", ""]
+        lines += ["| task | cold | no-change |", "| --- | ---: | ---: |"]
+        lines += [f"| {n} | {s:.2f} | {_n(again.get(n), 2)} |" for n, s in cold.items()]
+        flows = []
+        for key in ("hkam_stages", "hkam_nochange_stages"):
+            got = [r["flow_run_s"] for r in res.get(key) or [] if r.get("flow_run_s")]
+            flows.append(_n(statistics.median(got), 2) if got else "—")
+        lines.append(f"| (whole flow run) | {flows[0]} | {flows[1]} |")
+    run = (res.get("hkam_run") or {}).get("meta_run") or {}
+    if run:
+        keys = ("rows_in", "rows_loaded", "rows_quarantined", "rows_unchanged", "status")
+        said = ", ".join(f"{k} {run[k]}" for k in keys if k in run)
+        tables = res["hkam_run"].get("table_rows", {})
+        lines += [
+            "",
+            f"Last hkam run (no-change) says: {said}. Tables: "
+            + ", ".join(f"{k} {v:,}" for k, v in tables.items())
+            + ".",
+        ]
+    marts = res.get("mart_queries") or {}
+    if marts:
+        lines += [
+            "",
+            "Analyst queries, `SELECT * FROM <view>` on the loaded warehouse, read-only, "
+            "20 runs each unless a view used up its 30 s budget (the first run is included); "
+            "fetched as Arrow (older results: `fetchall`, which times Python tuple building):",
+            "",
+            "| view | rows | p50 ms | p95 ms | runs | fetch |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        lines += [
+            f"| {v} | {q['rows']:,} | {q['p50_ms']:.1f} | {q['p95_ms']:.1f} | "
+            f"{q.get('runs', 20)} | {q.get('fetch', 'fetchall')} |"
+            for v, q in marts.items()
+        ]
+    lines.append("")
+    return lines
+
+
+def gia_section(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Press-release path (100,000-item feed)", ""]
+    done = [r for r in results if (r.get("gia") or {}).get("items_per_s")]
+    if not done:
+        lines += [
+            "**TODO**: `flows/sources/gia.py` (`parse_feed`) and `flows/transforms/candidates.py` "
+            "(`detect_frame`) had not landed when these results were recorded. `bench/run.py` "
+            "times parse + detect on `gia/general_en.xml` automatically once both exist.",
+            "",
+        ]
+        return lines
+    g = done[-1]["gia"]
+    lines += [
+        f"parse_feed {g['parse_s']:.2f} s + detect_frame {g['detect_s']:.2f} s for {g['items']:,} "
+        f"items: **{g['items_per_s']:,} items/s**, {g['candidates']:,} candidates; peak RSS "
+        f"{g['run']['peak_rss_mb']:.0f} MB.",
+        "",
+    ]
+    return lines
+
+
+PROFILE_NOTES = """\
+Top five at 1M rows, cold (share of busy-thread samples; top-level split: register 42.7%,
+reports 26.9%, official sources 15.6%, outside the flow (imports, Prefect) 7.2%, candidates 4.0%):
+
+1. **amount_text cross-check, 24.6%**: `stated_text_mismatches` runs the extractor
+   (`_find_amounts`, `_find_jobs`, regexes) once per register row inside `load_register`.
+   Extracting once per distinct `amount_text` (the text repeats a lot) or in polars would
+   remove most of it.
+2. **investment report, 23.2%**: `write_investment_report` (reports/site.py) renders HTML
+   tables through `DataFrame.rows()` over every commitment, plus `snapshot_columns` 3.4%.
+   Bounding the tables (top N) or writing them from DuckDB would cut it.
+3. **official sources, 15.6%**: the 1,000,000-point C&SD payload (Python loop per data point
+   in `censtatd.parse` 5.0%; the rest is building the frame, row hashes and the insert).
+4. **register load in DuckDB, ~7.5%** (SCD-2 merge through `run_sql` 2.8% plus the inserts,
+   4.7% self in `load_register`; DuckDB's own worker threads are not sampled by py-spy).
+5. **quarantine rows, 5.6%**: `quarantine_frame` builds one dict per failing row and looks
+   rows up through `iter_rows`; then imports 5.1%, GX result objects for Data Docs
+   (`Outcome.gx_result`) 3.1%. Validation itself is now 0.2% (polars engine) and the
+   transform 1.3%.
+
+The no-change run (58 s of flow time at 1M) spends under 1 s in Prefect tasks: the rest is
+outside them (working copy of the warehouse, reports over the whole warehouse, publish); the
+reports are the likely bulk, as in the cold profile. Peak RSS (6.2 GB cold, 5.9 GB no-change at
+1M) also points at the reports and the quarantine/cross-check paths, which hold Python
+objects per row.
+"""
+
+
+def profile_section(results: Path) -> list[str]:
+    path = results / "profile_1m.json"
+    if not path.exists():
+        return []
+    prof = json.loads(path.read_text(encoding="utf-8"))
+    lines = ["## Where hkam cold spends its time (1M rows, py-spy)", "", prof.get("intro", ""), ""]
+    for title, key in (("Stages (inclusive)", "stages"), ("Functions (self time)", "self")):
+        rows = prof.get(key) or []
+        if rows:
+            lines += [f"{title}:", "", "| | % of samples |", "| --- | ---: |"]
+            lines += [f"| {r['name']} | {r['pct']:.1f} |" for r in rows]
+            lines.append("")
+    lines += [PROFILE_NOTES]
+    return lines
+
+
+def overview(results: list[dict[str, Any]]) -> list[str]:
+    sizes = [_rows(r["rows"]) for r in results]
+    lines = [
+        "| seconds (median) | " + " | ".join(sizes) + " |",
+        "| --- |" + " ---: |" * len(sizes),
+    ]
+    for name in ORDER:
+        lines.append(f"| {name} | " + " | ".join(_value(r, name) for r in results) + " |")
+    lines.append(
+        "| hkam cold peak RSS MB | "
+        + " | ".join(_n(r.get("hkam_peak_rss_mb"), 0) for r in results)
+        + " |"
+    )
+    lines.append(
+        "| worst mart p95 ms | "
+        + " | ".join(_n(r.get("mart_query_p95_ms"), 1) for r in results)
+        + " |"
+    )
+    met = []
+    for i, r in enumerate(results):
+        verdicts = [v for _, _, v in targets(r, results[:i])]
+        met.append(
+            f"{sum('**met**' in v for v in verdicts)}/{sum('n/a' not in v for v in verdicts)}"
+        )
+    lines.append("| targets met | " + " | ".join(met) + " |")
+    return lines
+
+
+def render(results_dir: Path) -> str:
+    results = load_results(results_dir)
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`bench/run.py`; rebuild this file alone with "
+        "`python bench/report.py`). Do not edit by hand: notes belong in bench/report.py.",
+        "",
+        "Inputs are synthetic snapshots in the real source formats (`bench/generate.py`, seed "
+        "42): a register CSV of N rows with ~1% faulty rows (negative amounts, unknown "
+        "currencies, missing source_url, impossible dates), a C&SD payload of 1,000,000 points, "
+        "a 100,000-item press-release feed, and the bundled real C&SD/HKMA/ITF files. The "
+        "floor, naive and dlt loads read only the register; hkam cold also lands and loads the "
+        "1,000,000-point C&SD payload and the 100,000-item feed (with candidate detection): a "
+        "fixed cost at every size that dominates at 100k.",
+        "",
+        "Each measurement is a fresh subprocess under `/usr/bin/time -v` (peak RSS = the OS's "
+        "maximum resident set of the largest process; 'tree RSS' = psutil's peak of the summed "
+        "process tree). Measurements alternate across repeats; medians are reported. One Prefect "
+        "server is started for the whole benchmark with a temporary PREFECT_HOME and "
+        "`PREFECT_API_URL` set for every run: **its start-up (~6–9 s otherwise paid by each "
+        "run) is excluded**. The machine is shared with other engineers' test runs; see each "
+        "section's load average, and read ratios rather than absolute seconds. A timeout is "
+        "recorded as such, never as a number.",
+        "",
+    ]
+    if results:
+        out += ["## All sizes", "", *overview(results), ""]
+    if not any(r["rows"] >= 10_000_000 for r in results):
+        out += [
+            "**10M rows: not measured yet.** Run `make bench ROWS=10000000` with `--repeat 1` "
+            "(`.venv/bin/python bench/run.py --rows 10000000 --repeat 1 --timeout 900`); a "
+            "measurement over 900 s is recorded as a timeout. Extrapolating hkam cold's peak RSS "
+            "linearly from 100k (2.4 GB) and 1M (6.2 GB) gives ~45 GB at 10M on the current "
+            "code, more than this 24 GB machine: fix the per-row Python paths first.",
+            "",
+        ]
+    for i, res in enumerate(results):
+        out += section(res, results[:i])
+    out += gia_section(results)
+    out += profile_section(results_dir)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_benchmarks(results_dir: Path, out: Path) -> Path:
+    out.write_text(render(results_dir), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    print(write_benchmarks(BENCH / "results", ROOT / "BENCHMARKS.md"))

@@ -1,0 +1,643 @@
+"""The hkam benchmark: floor, hkam cold/no-change, naive, dlt, import floor, mart queries.
+
+    python bench/run.py --rows 1000000 [--repeat 3] [--seed 42] [--timeout 900]
+
+Each measured command runs as a fresh subprocess under `/usr/bin/time -v` (peak RSS from the
+OS) while a psutil poller records the peak RSS summed over the process tree. Measurements
+alternate (floor, cold, no-change, naive, dlt, import; floor, cold, ...) and medians are
+reported. One Prefect server is started for the whole benchmark (its start-up is excluded).
+Results: bench/results/<rows>.json and bench/results/latest.json; BENCHMARKS.md is rebuilt
+from every results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata as md
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from generate import generate  # noqa: E402
+from report import write_benchmarks  # noqa: E402
+
+RESULTS = BENCH / "results"
+PY = sys.executable
+GNU_TIME = "/usr/bin/time"
+MART_REPEATS = 20
+MART_BUDGET_S = 30.0  # per view: a slow view stops early (runs says how many)
+OFFICIAL = ("censtatd", "hkma", "itf", "gia")  # flows.sources.catalog.SOURCES order
+
+FLOOR_CODE = (
+    "import duckdb, sys\n"
+    "con = duckdb.connect(sys.argv[2])\n"
+    "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]])\n"
+    "print(con.execute('SELECT count(*) FROM t').fetchone()[0])\n"
+)
+IMPORT_CODE = "import prefect, great_expectations, polars, duckdb"
+
+
+# ---------------------------------------------------------------- measuring one command
+
+
+def _gnu_time() -> str | None:
+    """GNU time with -v, if installed (Debian package `time`)."""
+    if not Path(GNU_TIME).exists():
+        return None
+    probe = subprocess.run([GNU_TIME, "-v", "true"], capture_output=True, text=True)
+    return GNU_TIME if "Maximum resident set size" in probe.stderr else None
+
+
+def _parse_time_v(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        if key == "Maximum resident set size (kbytes)":
+            out["peak_rss_mb"] = int(value) / 1024
+        elif key == "User time (seconds)":
+            out["user_s"] = float(value)
+        elif key == "System time (seconds)":
+            out["sys_s"] = float(value)
+        elif key == "Percent of CPU this job got":
+            out["cpu_pct"] = float(value.rstrip("%") or 0)
+    return out
+
+
+class TreePoller:
+    """Samples the summed RSS of a process and its descendants."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def measure(
+    name: str,
+    cmd: list[str],
+    *,
+    env: dict[str, str],
+    timeout: float,
+    logs: Path,
+    gnu_time: str | None,
+    cwd: Path = ROOT,
+) -> dict[str, Any]:
+    """Run cmd once; wall seconds, peak RSS (GNU time) and process-tree peak RSS (psutil)."""
+    logs.mkdir(parents=True, exist_ok=True)
+    stamp = f"{name.replace(' ', '_')}-{time.time_ns()}"
+    stats = logs / f"{stamp}.time"
+    full = [gnu_time, "-v", "-o", str(stats), *cmd] if gnu_time else cmd
+    with (logs / f"{stamp}.out").open("wb") as out, (logs / f"{stamp}.err").open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            full, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
+        )
+        poller = TreePoller(proc.pid)
+        status = "ok"
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        wall = time.perf_counter() - start
+        tree_peak = poller.stop()
+    result: dict[str, Any] = {
+        "name": name,
+        "status": status,
+        "returncode": proc.returncode,
+        "wall_s": None if status == "timeout" else round(wall, 3),
+        "tree_peak_rss_mb": round(tree_peak, 1),
+        "log": str(logs / f"{stamp}.err"),
+    }
+    if status == "timeout":
+        result["timeout_s"] = timeout
+    elif proc.returncode != 0:  # hkam: 1 = blocked, 2 = usage error; both are failures here
+        result["status"] = "failed"
+        tail = (logs / f"{stamp}.err").read_text(errors="replace")[-1500:]
+        result["stderr_tail"] = tail
+    if stats.exists():
+        result.update({k: round(v, 2) for k, v in _parse_time_v(stats.read_text()).items()})
+    if "peak_rss_mb" not in result:
+        result["peak_rss_mb"] = result["tree_peak_rss_mb"]
+    print(
+        f"  {name:<16} {result['status']:<8} wall {result['wall_s']} s, "
+        f"peak RSS {result['peak_rss_mb']:.0f} MB (tree {tree_peak:.0f} MB)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return result
+
+
+# ---------------------------------------------------------------- one Prefect server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[tuple[str, float]]:
+    """A Prefect server for the whole benchmark (temporary PREFECT_HOME); yields (api, start_s)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / "server.log").open("wb")
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            str(Path(PY).parent / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ui",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited; see {home / 'server.log'}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not become healthy in 120 s")
+            time.sleep(0.25)
+        yield api, time.perf_counter() - start
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def prefect_stages(api: str) -> dict[str, Any]:
+    """Task durations of the latest flow run, from the Prefect API (where hkam's time goes)."""
+    try:
+        runs = httpx.post(
+            f"{api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}, timeout=10
+        ).json()
+        if not runs:
+            return {}
+        run = runs[0]
+        tasks = httpx.post(
+            f"{api}/task_runs/filter",
+            json={"flow_runs": {"id": {"any_": [run["id"]]}}, "sort": "EXPECTED_START_TIME_ASC"},
+            timeout=10,
+        ).json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    official = iter(OFFICIAL)
+    out = []
+    for t in tasks:
+        name = t["name"].rsplit("-", 1)[0]
+        if name == "load official source":  # one task per source, in catalog order
+            name = f"{name}: {next(official, '?')}"
+        out.append({"name": name, "seconds": round(t.get("total_run_time", 0), 2)})
+    return {"flow_run_s": run.get("total_run_time"), "tasks": out}
+
+
+# ---------------------------------------------------------------- analyst queries
+
+
+def mart_views() -> list[str]:
+    """Every marts.* view declared in schemas/marts/*.yml."""
+    names = []
+    for path in sorted((ROOT / "schemas" / "marts").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        name = str(data["table"])
+        if not re.fullmatch(r"marts\.[a-z_][a-z0-9_]*", name):  # an identifier, quoted by shape
+            raise ValueError(f"{path}: unexpected view name {name!r}")
+        names.append(name)
+    return names
+
+
+def mart_queries(warehouse: Path, repeats: int = MART_REPEATS) -> dict[str, Any]:
+    """p50/p95 latency of SELECT * FROM each mart view, read-only connection, `repeats` times."""
+    import duckdb
+
+    out: dict[str, Any] = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for view in mart_views():
+            times, rows = [], 0
+            budget = time.perf_counter() + MART_BUDGET_S
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                # Arrow, as BI tools and notebooks fetch: fetchall() would time Python tuples.
+                rows = con.sql(f"SELECT * FROM {view}").to_arrow_table().num_rows
+                times.append((time.perf_counter() - t0) * 1000)
+                if time.perf_counter() > budget:
+                    break
+            times.sort()
+            out[view] = {
+                "rows": rows,
+                "p50_ms": round(statistics.median(times), 2),
+                "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2),
+                "max_ms": round(times[-1], 2),
+                "runs": len(times),
+                "fetch": "arrow",
+            }
+    finally:
+        con.close()
+    return out
+
+
+def run_summary(warehouse: Path) -> dict[str, Any]:
+    """meta.run of the last run: what hkam says it did (sanity check of the measurement)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cur = con.execute("SELECT * FROM meta.run ORDER BY started_at DESC LIMIT 1")
+        names = [d[0] for d in cur.description]
+        row = cur.fetchone()
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in (
+                "core.investment_commitment_history",
+                "meta.quarantine",
+                "core.macro_indicator",
+                "core.company",
+            )
+        }
+    finally:
+        con.close()
+    record = {k: v for k, v in zip(names, row or (), strict=False) if k != "summary"}
+    return {"meta_run": json.loads(json.dumps(record, default=str)), "table_rows": counts}
+
+
+# ---------------------------------------------------------------- press-release path
+
+GIA_CODE = """
+import sys, time, json
+from pathlib import Path
+import polars as pl
+from flows.sources.gia import SCHEMA, pair_releases, parse_feed
+from flows.transforms.candidates import detect_frame
+raw = Path(sys.argv[1]).read_bytes()
+t0 = time.perf_counter()
+en = parse_feed(raw, lang="en", source_url="https://example.invalid/gia/general_en.xml")
+pairs = pair_releases(en, pl.DataFrame(schema=SCHEMA))
+t1 = time.perf_counter()
+found = detect_frame(pairs)
+t2 = time.perf_counter()
+print(json.dumps({"items": en.height, "candidates": found.height,
+                  "parse_s": t1 - t0, "detect_s": t2 - t1}))
+"""
+
+
+def gia_available(code: Path = ROOT) -> bool:
+    """Both halves of the press-release path exist in the measured code."""
+    return all(
+        (code / f).exists() for f in ("flows/sources/gia.py", "flows/transforms/candidates.py")
+    )
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu_model": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for pkg in ("duckdb", "polars", "prefect", "great-expectations", "pandas", "dlt", "pyarrow"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured and how many files differed from it (others edit concurrently)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "flows", "schemas", "warehouse"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"commit": head, "uncommitted_files_in_flows_schemas_warehouse": len(dirty)}
+
+
+def summarise(runs: list[dict[str, Any]], rows: int, floor_s: float | None) -> dict[str, Any]:
+    ok = [r for r in runs if r["status"] == "ok"]
+    summary: dict[str, Any] = {
+        "runs": runs,
+        "ok": len(ok),
+        "timeouts": sum(r["status"] == "timeout" for r in runs),
+        "failures": sum(r["status"] == "failed" for r in runs),
+    }
+    if not ok or len(ok) < len(runs):
+        summary["median_s"] = None  # a timeout or failure is never reported as a number
+        if ok:
+            summary["median_s_of_ok_runs"] = statistics.median(r["wall_s"] for r in ok)
+        return summary
+    med = statistics.median(r["wall_s"] for r in ok)
+    summary.update(
+        {
+            "median_s": round(med, 3),
+            "min_s": min(r["wall_s"] for r in ok),
+            "max_s": max(r["wall_s"] for r in ok),
+            "rows_per_s": round(rows / med) if med else None,
+            "ratio_to_floor": round(med / floor_s, 2) if floor_s else None,
+            "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in ok), 1),
+            "peak_rss_mb_max": round(max(r["peak_rss_mb"] for r in ok), 1),
+            "tree_peak_rss_mb": round(max(r["tree_peak_rss_mb"] for r in ok), 1),
+        }
+    )
+    return summary
+
+
+def freeze_code(dest: Path) -> Path:
+    """A copy of flows/, schemas/ and warehouse/*.sql: every run measures the same code.
+
+    Other engineers edit the checkout while the benchmark runs; subprocesses run with this copy
+    first on PYTHONPATH (before the editable install's path) and as their working directory.
+    """
+    skip = shutil.ignore_patterns(
+        "__pycache__", "*.duckdb", "*.wal", "landing", "versions", "*.lock"
+    )
+    for name in ("flows", "schemas", "warehouse"):
+        shutil.copytree(ROOT / name, dest / name, ignore=skip)
+    return dest
+
+
+def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    snap = generate(rows, seed)
+    gen_s = time.perf_counter() - t0
+    register = snap / "register" / "commitments.csv"
+    gnu_time = _gnu_time()
+    if gnu_time is None:
+        print("GNU time missing (apt-get install time); peak RSS from psutil only", file=sys.stderr)
+    info = machine()
+    work = Path(tempfile.mkdtemp(prefix=f"hkam-bench-{rows}-"))
+    code = freeze_code(work / "code")
+    code_info = code_version()
+    names = ["floor", "hkam cold", "hkam no-change", "naive", "dlt", "import floor"]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    stages: list[dict[str, Any]] = []
+    nochange_stages: list[dict[str, Any]] = []
+    result: dict[str, Any] = {}
+    try:
+        with prefect_server(work / "prefect-home") as (api, server_s):
+            print(f"prefect server up in {server_s:.1f} s (excluded): {api}", file=sys.stderr)
+            env = {
+                **os.environ,
+                "PREFECT_HOME": str(work / "prefect-home"),
+                "PREFECT_API_URL": api,
+                "GX_ANALYTICS_ENABLED": "False",
+                "PYTHONPATH": str(code),
+            }
+            env.pop("HKAM_WAREHOUSE", None)
+            last_wh: Path | None = None
+            for i in range(repeat):
+                print(f"[{rows} rows] repeat {i + 1}/{repeat}", file=sys.stderr, flush=True)
+                rep = work / f"r{i}"
+                rep.mkdir()
+                logs = work / "logs"
+                go = {
+                    "env": env,
+                    "timeout": timeout,
+                    "logs": logs,
+                    "gnu_time": gnu_time,
+                    "cwd": code,
+                }
+                runs["floor"].append(
+                    measure(
+                        "floor",
+                        [PY, "-c", FLOOR_CODE, str(register), str(rep / "floor.duckdb")],
+                        **go,
+                    )
+                )
+                wh_path, reports = rep / "wh" / "hkam.duckdb", rep / "reports"
+                wh_path.parent.mkdir()
+                hkam = [
+                    PY,
+                    "-m",
+                    "flows.cli",
+                    "run",
+                    "--snapshot-dir",
+                    str(snap),
+                    "--warehouse",
+                    str(wh_path),
+                    "--reports-dir",
+                    str(reports),
+                ]
+                cold = measure("hkam cold", hkam, **go)
+                runs["hkam cold"].append(cold)
+                stages.append(prefect_stages(api))
+                runs["hkam no-change"].append(measure("hkam no-change", hkam, **go))
+                nochange_stages.append(prefect_stages(api))
+                runs["naive"].append(
+                    measure(
+                        "naive",
+                        [PY, str(BENCH / "naive.py"), str(register), str(rep / "naive.duckdb")],
+                        **go,
+                    )
+                )
+                runs["dlt"].append(
+                    measure(
+                        "dlt",
+                        [
+                            PY,
+                            str(BENCH / "dlt_load.py"),
+                            str(register),
+                            str(rep / "dlt.duckdb"),
+                            str(rep / "dlt-pipelines"),
+                        ],
+                        **go,
+                    )
+                )
+                runs["import floor"].append(measure("import floor", [PY, "-c", IMPORT_CODE], **go))
+                for f in ("floor.duckdb", "naive.duckdb", "dlt.duckdb", "dlt-pipelines"):
+                    p = rep / f
+                    if p.is_dir():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
+                if cold["status"] == "ok" and wh_path.exists():
+                    if last_wh is not None and not keep:
+                        shutil.rmtree(last_wh.parent.parent, ignore_errors=True)
+                    last_wh = wh_path
+                else:
+                    shutil.rmtree(rep, ignore_errors=True)
+            marts = mart_queries(last_wh) if last_wh else {}
+            summary = run_summary(last_wh) if last_wh else {}
+            gia: dict[str, Any] = {"status": "todo: flows/sources/gia.py or candidates.py absent"}
+            if gia_available(code):
+                gia_run = measure(
+                    "gia parse+detect",
+                    [PY, "-c", GIA_CODE, str(snap / "gia" / "general_en.xml")],
+                    env=env,
+                    timeout=timeout,
+                    logs=work / "logs",
+                    gnu_time=gnu_time,
+                    cwd=code,
+                )
+                gia = {"status": gia_run["status"], "run": gia_run}
+                if gia_run["status"] == "ok":
+                    out = Path(gia_run["log"].removesuffix(".err") + ".out").read_text()
+                    gia.update(json.loads(out.strip().splitlines()[-1]))
+                    gia["items_per_s"] = round(gia["items"] / (gia["parse_s"] + gia["detect_s"]))
+        floor = summarise(runs["floor"], rows, None)
+        floor_s = floor.get("median_s")
+        meas = {n: summarise(r, rows, floor_s) for n, r in runs.items()}
+        info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+        cold_s = meas["hkam cold"].get("median_s")
+        p95 = max((m["p95_ms"] for m in marts.values()), default=None)
+        result = {
+            "rows": rows,
+            "seed": seed,
+            "repeat": repeat,
+            "timeout_s": timeout,
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": info,
+            "versions": versions(),
+            "inputs": {
+                "snapshot": str(snap),
+                "register_bytes": register.stat().st_size,
+                "censtatd_points": 1_000_000,
+                "gia_items": 100_000,
+                "generate_s": round(gen_s, 1),
+            },
+            "prefect_server": {"start_s": round(server_s, 2), "excluded": True},
+            "floor_s": floor_s,
+            "hkam_cold_s": cold_s,
+            "hkam_nochange_s": meas["hkam no-change"].get("median_s"),
+            "naive_s": meas["naive"].get("median_s"),
+            "dlt_s": meas["dlt"].get("median_s"),
+            "import_floor_s": meas["import floor"].get("median_s"),
+            "hkam_peak_rss_mb": meas["hkam cold"].get("peak_rss_mb_max"),
+            "mart_query_p95_ms": p95,
+            "measurements": meas,
+            "hkam_stages": stages,
+            "hkam_nochange_stages": nochange_stages,
+            "code": {**code_info, "frozen_copy": True},
+            "hkam_run": summary,
+            "mart_queries": marts,
+            "gia": gia,
+        }
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=900.0, help="per measurement, seconds")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        result = benchmark(args.rows, args.seed, args.repeat, args.timeout, args.keep)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(result, indent=1, ensure_ascii=False, default=str)
+        (RESULTS / f"{args.rows}.json").write_text(text + "\n", encoding="utf-8")
+        (RESULTS / "latest.json").write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS / f'{args.rows}.json'}", file=sys.stderr)
+    print(write_benchmarks(RESULTS, ROOT / "BENCHMARKS.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
