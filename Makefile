@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROWS   ?= 1000000
-PY_DIRS := flows tests $(wildcard bench)
+PY_DIRS := flows tests $(wildcard bench) $(wildcard fuzz)
 
-.PHONY: install run test lint format bench clean browser
+.PHONY: install run test lint format bench bench-profile clean browser fuzz
 
 # Idempotent: the venv is made once and reinstalled only when pyproject.toml changes.
 install: $(STAMP)
@@ -38,8 +38,34 @@ format: install
 	$(BIN)/ruff check --fix $(PY_DIRS)
 	$(BIN)/ruff format $(PY_DIRS)
 
-bench: install
-	$(BIN)/python bench/run.py --rows $(ROWS)
+REPEAT ?= 3
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# Not part of `make test`: ROWS=100000 / 1000000 / 10000000 (REPEAT=1 for 10M).
+bench: install $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --rows $(ROWS) --repeat $(REPEAT)
+
+bench-profile: install $(BENCH_STAMP)
+	$(BIN)/python bench/profile.py --rows $(ROWS)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/versions warehouse/landing reports
+
+# atheris harnesses (fuzz/harness.py), FUZZ_SECONDS each; not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= register itf censtatd hkma gia dates extract
+fuzz: install
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	@set -e; for t in $(if $(FUZZ_TARGET),$(FUZZ_TARGET),$(FUZZ_TARGETS)); do \
+	  mkdir -p fuzz/crashes/$$t fuzz/corpus/$$t; \
+	  case $$t in register) cp flows/snapshot/register/*.csv fuzz/corpus/$$t/ ;; \
+	    itf) cp flows/snapshot/itf/*.csv fuzz/corpus/$$t/ ;; censtatd) cp flows/snapshot/censtatd/*.json fuzz/corpus/$$t/ ;; \
+	    hkma) cp flows/snapshot/hkma/*.json fuzz/corpus/$$t/ ;; gia) cp flows/snapshot/gia/*.xml fuzz/corpus/$$t/ ;; esac; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  FUZZ_TARGET=$$t $(BIN)/python fuzz/harness.py -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=fuzz/crashes/$$t/ fuzz/corpus/$$t; \
+	done

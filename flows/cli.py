@@ -161,17 +161,27 @@ def _run(args: argparse.Namespace) -> int:
     from flows.runs import new_run_id, read_run_log
 
     run_id = new_run_id(datetime.now(UTC))
-    nightly(
-        snapshot_dir=str(settings.snapshot_dir),
-        warehouse=str(settings.warehouse),
-        reports_dir=str(settings.reports_dir),
-        data_dir=str(settings.data_dir),
-        run_id=run_id,
-        live=args.live,
-    )
-    record = next((r for r in read_run_log(settings.warehouse) if r["run_id"] == run_id), None)
+    crash: Exception | None = None
+    try:
+        nightly(
+            snapshot_dir=str(settings.snapshot_dir),
+            warehouse=str(settings.warehouse),
+            reports_dir=str(settings.reports_dir),
+            data_dir=str(settings.data_dir),
+            run_id=run_id,
+            live=args.live,
+        )
+    except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
+        crash = exc
+    try:
+        log = read_run_log(settings.warehouse)
+    except (OSError, ValueError):
+        log = []
+    record = next((r for r in log if r["run_id"] == run_id), None)
     if record is None:
-        print(f"hkam run: run {run_id} left no record; see the Prefect log above", file=sys.stderr)
+        why = f": {type(crash).__name__}: {crash}" if crash else "; see the Prefect log above"
+        print(f"hkam run: run {run_id} failed and left no record{why}", file=sys.stderr)
+        print(f"The published warehouse {settings.warehouse} is unchanged.", file=sys.stderr)
         return EXIT_BLOCKED
     print(record["summary"])
     print(f"Warehouse: {settings.warehouse.resolve()}")

@@ -79,6 +79,12 @@ def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame
     ]
     if not frames:
         raise Blocked("no register/*.csv file in the snapshot; add the analyst's register there")
+    if not any(frame.height for frame in frames):
+        names = ", ".join(str(f.path) for f in landed)
+        raise Blocked(
+            f"register failed block check(s): at least one row (0 rows): {names}: line 2: no "
+            "rows under the header line; add the commitments below the header"
+        )
     return pl.concat(frames).select(spec.column_names)
 
 
@@ -201,7 +207,10 @@ def load_register(
         con.execute("DROP TABLE IF EXISTS stage_commitment")
     counts.unchanged = int(unchanged)
     counts.loaded = int(staged_rows) - counts.unchanged
-    counts.warnings += stated_text_mismatches(staged.commitments)
+    mismatches = stated_text_mismatches(staged.commitments)
+    counts.warnings += mismatches[:20]
+    if len(mismatches) > 20:
+        counts.warnings.append(f"... and {len(mismatches) - 20} more amount_text mismatches")
     labels = unmapped_labels(staged.commitments)
     if labels:
         counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flows.sources.register import column_name
+
 REGISTER_CONTRACT = "raw.register_commitment"
 PATTERNS = {
     "register": "register/*.csv",
@@ -24,7 +26,7 @@ def _csv_header(raw: bytes) -> list[str]:
         except UnicodeDecodeError:
             continue
         first = next(csv.reader(io.StringIO(text)), [])
-        return [c.strip() for c in first]
+        return [column_name(c) for c in first]  # the same folding as the register reader
     return []
 
 

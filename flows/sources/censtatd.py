@@ -19,6 +19,7 @@ from flows.sources.errors import SourceError
 
 API_URL = urls.CENSTATD_API
 RECORD_FIELDS = frozenset({"freq", "period", "sv", "svDesc", "figure", "sd_value"})
+REQUIRED_FIELDS = frozenset({"freq", "period", "sv", "figure"})
 MISSING_FIGURES = frozenset({"", "-", "N.A.", "NA", "N/A", "§", "*"})
 
 SCHEMA: dict[str, pl.DataType] = {
@@ -160,17 +161,21 @@ def period_bounds(freq: str, period: str) -> tuple[date, date]:
 
 
 def _figure(raw: Any) -> float | None:
+    """A figure as a number; C&SD's missing markers ("N/A", "-", "§"…) are None; anything else
+    (a list, an object, a word) is not a figure: ValueError."""
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
         return float(raw)
-    text = str(raw).strip().replace(",", "")
+    if not isinstance(raw, str):
+        raise ValueError(f"figure is a JSON {type(raw).__name__}, not a number")
+    text = raw.strip().replace(",", "")
     if text in MISSING_FIGURES:
         return None
     try:
         return float(text)
     except ValueError:
-        return None
+        raise ValueError(f"figure {raw!r} is not a number nor a C&SD missing marker") from None
 
 
 def _dims(record: dict[str, Any]) -> str:
@@ -227,6 +232,13 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             raise SourceError(f"C&SD table {table_id}: dataSet[{i}] is not an object")
+        if not record.keys() >= REQUIRED_FIELDS:
+            # A renamed or dropped field would otherwise load as empty values or a new dimension.
+            missing = ", ".join(sorted(REQUIRED_FIELDS - record.keys()))
+            raise SourceError(
+                f"C&SD table {table_id}: {source_url}: dataSet[{i}] has no field {missing}; "
+                f"the format changed (fields: {', '.join(record)})"
+            )
         freq, period = str(record.get("freq", "")), str(record.get("period", ""))
         span = bounds.get((freq, period))
         if span is None:
@@ -255,9 +267,13 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
         if dims is None:
             dims = dims_json[key] = _dims(record)
         marker = str(record.get("sd_value") or "").strip()
+        try:
+            figure = _figure(record["figure"])
+        except ValueError as exc:
+            raise SourceError(f"C&SD table {table_id}: {source_url}: dataSet[{i}]: {exc}") from exc
         for name, value in zip(
             _PER_RECORD,
-            (named[0], dims, freq, period, span[0], span[1], _figure(record.get("figure")),
+            (named[0], dims, freq, period, span[0], span[1], figure,
              named[1], sv, sv_label, marker),
             strict=True,
         ):  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,19 @@ def decode(raw: bytes) -> str:
     raise SourceError("ITF CSV: no candidate encoding decodes it without replacement characters")
 
 
+# Header names as the lists print them, for messages.
+SHOWN = {
+    "no": "No.", "programme": "Programme", "reference_no": "Reference No.",
+    "project_title": "Project Title", "lead_applicant": "Lead Applicant",
+    "funds_approved": "Funds Approved ($M)",
+    "revised_funds_approved": "Revised Funds Approved ($M)", "remarks": "Remarks",
+}  # fmt: skip
+MAX_FIELD = 1 << 30
+
+
 def _canonical(header: str) -> str | None:
+    # NFKC: a full-width header (Ｐｒｏｇｒａｍｍｅ) names the same column.
+    header = unicodedata.normalize("NFKC", header)
     key = re.sub(r"\s+", " ", header.replace("*", "").replace("\ufeff", "")).strip().lower()
     key = re.sub(r"\s*\((hk)?\$\s*m\)$", "", key)
     return COLUMNS.get(key)
@@ -93,7 +106,9 @@ def money_hkd(text: str | None, *, placeholder_is_null: bool = True) -> float | 
     try:
         value = float(number)
     except ValueError as exc:
-        raise SourceError(f"ITF amount {text!r} is not a number") from exc
+        raise SourceError(
+            f"ITF amount {text!r} is not a number; a funds column holds $M or HK$ figures"
+        ) from exc
     if not absolute and abs(value) < ABSOLUTE_THRESHOLD:
         value *= 1_000_000
     return float(round(value))
@@ -113,10 +128,20 @@ def _blank_to_none(value: str | None) -> str | None:
 
 def parse(raw: bytes, *, year: int, source_url: str) -> pl.DataFrame:
     """Parse one year's list into one row per approved project, amounts in whole HK$."""
-    reader = csv.reader(io.StringIO(decode(raw), newline=""))
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_FIELD))  # a pasted remark may be megabytes long
+    try:
+        return _parse(decode(raw), year, source_url)
+    except csv.Error as exc:
+        raise SourceError(f"ITF {source_url}: not valid CSV ({exc})") from exc
+
+
+def _parse(text: str, year: int, source_url: str) -> pl.DataFrame:
+    # strict: an unterminated quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header = next(reader, None)
-    if header is None:
-        raise SourceError(f"ITF {source_url}: empty file")
+    if header is None or not any(h.strip() for h in header):
+        raise SourceError(f"ITF {source_url}: line 1: empty file, no header")
     index: dict[str, int] = {}
     for i, name in enumerate(header):
         canonical = _canonical(name)
@@ -124,31 +149,69 @@ def parse(raw: bytes, *, year: int, source_url: str) -> pl.DataFrame:
             index[canonical] = i
     missing = [c for c in REQUIRED if c not in index]
     if missing:
-        raise SourceError(f"ITF {source_url}: missing columns {missing}; header was {header}")
+        hint = ""
+        if len(header) == 1 and header[0].count(";") >= 2:
+            hint = "; the file is separated by semicolons, not commas"
+        raise SourceError(
+            f"ITF {source_url}: line 1: missing column(s) "
+            f"{', '.join(repr(SHOWN[c]) for c in missing)}{hint}; header was {header}"
+        )
+    width = len(header)
 
     def cell(row: list[str], name: str) -> str | None:
         i = index.get(name)
         return row[i] if i is not None and i < len(row) else None
 
     rows: list[dict[str, Any]] = []
-    for row in reader:
-        # Footnotes follow the table; only numbered rows are projects.
-        if not re.fullmatch(r"\d+\.?", (cell(row, "no") or "").strip()):
-            continue
-        rows.append(
-            {
-                "year": year,
-                "programme": _blank_to_none(cell(row, "programme")),
-                "reference_no": _blank_to_none(cell(row, "reference_no")),
-                "project_title": _blank_to_none(cell(row, "project_title")),
-                "lead_applicant": _blank_to_none(cell(row, "lead_applicant")),
-                "funds_approved_hkd": _approved(cell(row, "funds_approved")),
-                "revised_funds_approved_hkd": money_hkd(cell(row, "revised_funds_approved")),
-                "remarks": _blank_to_none(cell(row, "remarks")),
-                "source_url": source_url,
-            }
-        )
+    last = reader.line_num
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            _add_row(rows, row, start, width, year, source_url, cell)
+    except csv.Error as exc:
+        # The broken record starts after the last good one, not where the reader gave up.
+        raise SourceError(
+            f"ITF {source_url}: line {last + 1}: not valid CSV ({exc}); check the quoting"
+        ) from exc
     return pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
+
+
+def _add_row(
+    rows: list[dict[str, Any]],
+    row: list[str],
+    start: int,
+    width: int,
+    year: int,
+    source_url: str,
+    cell: Callable[[list[str], str], str | None],
+) -> None:
+    """One CSV record: a numbered row becomes a project, anything else is a footnote."""
+    # Footnotes follow the table; only numbered rows are projects.
+    if not re.fullmatch(r"\d+\.?", (cell(row, "no") or "").strip()):
+        return
+    if len(row) < width or any(c.strip() for c in row[width:]):
+        raise SourceError(
+            f"ITF {source_url}: line {start}: {len(row)} fields where the header has "
+            f"{width}; check the quoting and commas on that line"
+        )
+    try:
+        approved = _approved(cell(row, "funds_approved"))
+        revised = money_hkd(cell(row, "revised_funds_approved"))
+    except SourceError as exc:
+        raise SourceError(f"ITF {source_url}: line {start}: {exc}") from exc
+    rows.append(
+        {
+            "year": year,
+            "programme": _blank_to_none(cell(row, "programme")),
+            "reference_no": _blank_to_none(cell(row, "reference_no")),
+            "project_title": _blank_to_none(cell(row, "project_title")),
+            "lead_applicant": _blank_to_none(cell(row, "lead_applicant")),
+            "funds_approved_hkd": approved,
+            "revised_funds_approved_hkd": revised,
+            "remarks": _blank_to_none(cell(row, "remarks")),
+            "source_url": source_url,
+        }
+    )
 
 
 def fetch(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
+import threading
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -13,6 +16,26 @@ import polars as pl
 from flows.contracts import Contract
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+# A cell may hold a long quote or a pasted document; no line limit short of memory.
+MAX_LINE_BYTES = 1 << 30
+csv.field_size_limit(min(sys.maxsize, MAX_LINE_BYTES))
+# Other single-byte-free encodings an analyst's spreadsheet may save as, to name in the message.
+_LEGACY_ENCODINGS = (
+    ("big5hkscs", "Big5-HKSCS (Traditional Chinese)"),
+    ("gb18030", "GB18030 (Simplified Chinese)"),
+    ("utf-16", "UTF-16"),
+)
+_DB: duckdb.DuckDBPyConnection | None = None
+_DB_LOCK = threading.Lock()
+
+
+def _cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on one in-memory DuckDB shared by every read (opening one costs ~40 ms)."""
+    global _DB
+    with _DB_LOCK:
+        if _DB is None:
+            _DB = duckdb.connect()
+        return _DB.cursor()
 
 
 class InputError(ValueError):
@@ -53,9 +76,9 @@ def read_register(path: Path, contract: Contract, shown_as: Path | None = None) 
     query = (
         f"SELECT {select} FROM read_csv($path, header = true, delim = ',', quote = '\"', "
         "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, "
-        "columns = $columns)"
+        f"max_line_size = {MAX_LINE_BYTES}, columns = $columns)"
     )
-    with duckdb.connect() as con:
+    with _cursor() as con:
         try:
             params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")}
             frame: pl.DataFrame = con.sql(query, params=params).pl()
@@ -72,25 +95,65 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def column_name(text: str) -> str:
+    """A header cell as a column name: NFKC-folded (full-width ｃｏｍｍｉｔｍｅｎｔ＿ｉｄ is
+    commitment_id), BOM and surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", text.replace("\ufeff", "")).strip()
+
+
+def _not_utf8(shown: Path, raw: bytes, start: int) -> InputError:
+    """The message for a register that is not UTF-8: file, line, byte and what it looks like."""
+    line = raw[:start].count(b"\n") + 1
+    guess = ""
+    for encoding, label in _LEGACY_ENCODINGS:
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        guess = f"; it reads as {label}"
+        break
+    return InputError(
+        f"{shown}: line {line}: not UTF-8 (byte {start}: 0x{raw[start]:02x}{guess}); the register "
+        "must be UTF-8: save it as 'CSV UTF-8' (Excel) or convert it, e.g. "
+        "iconv -f BIG5-HKSCS -t UTF-8"
+    )
+
+
 def _header(path: Path, shown: Path) -> list[str]:
-    """Column names from the first record (BOM and surrounding spaces removed)."""
+    """Column names from the first record (BOM, spaces and full-width forms folded)."""
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the read boundary
-            raise InputError(
-                f"{shown}: not UTF-8 at byte {exc.start}; save the register as UTF-8 CSV"
-            ) from exc
+            raise _not_utf8(shown, head, exc.start) from exc
         text = head[: exc.start].decode("utf-8-sig")
+    if not text.strip():
+        raise InputError(f"{shown}: line 1: empty file; a register needs a header line and rows")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(
+            f"{shown}: line {line}: NUL byte: the file is binary, UTF-16 or damaged, not a "
+            "UTF-8 CSV; save the register as 'CSV UTF-8'"
+        )
     try:
         first = next(csv.reader(io.StringIO(text, newline="")), None)
     except csv.Error as exc:
         raise InputError(f"{shown}: line 1: not valid CSV ({exc})") from exc
     if not first or not any(h.strip() for h in first):
-        raise InputError(f"{shown}: empty file; a register needs a header line and rows")
-    return [h.strip() for h in first]
+        raise InputError(
+            f"{shown}: line 1: no header; the first line must name the columns "
+            "(commitment_id,party,company,…)"
+        )
+    if len(first) == 1:
+        for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if first[0].count(delim) >= 2:
+                raise InputError(
+                    f"{shown}: line 1: the header is separated by {name}, not commas; the "
+                    "register is comma-separated: save it as 'CSV UTF-8 (comma delimited)'"
+                )
+    return [column_name(h) for h in first]
 
 
 def _csv_error(shown: Path, message: str) -> str:
@@ -107,13 +170,11 @@ def _csv_error(shown: Path, message: str) -> str:
 
 def _diagnose(path: Path, shown: Path, width: int) -> None:
     """Walk the records with Python's csv module and raise the precise InputError, if any."""
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{shown}: line {line}: not UTF-8 (byte {exc.start}); save the register as UTF-8 CSV"
-        ) from exc
+        raise _not_utf8(shown, raw, exc.start) from exc
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     last = 0
     try:

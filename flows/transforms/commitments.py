@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from flows.transforms.dates import UNKNOWN, parse_hk_date
 from flows.transforms.entities import CompanyBook, match_companies
 from flows.transforms.money import to_hkd_usd
 from flows.transforms.sectors import Taxonomy, map_sectors
@@ -46,15 +47,17 @@ def row_content(columns: list[str]) -> pl.Expr:
 def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
     """Cast validated register text (blank cells already null) to typed columns."""
     df = raw
-    day = pl.col("announced_on").str.to_date("%Y-%m-%d", strict=False)
-    month = pl.col("announced_on").str.to_date("%Y-%m", strict=False)
+    # Hong Kong dates in every form the register meets (flows.transforms.dates): each distinct
+    # text is parsed once, then mapped onto the rows.
+    texts = df.get_column("announced_on").drop_nulls().unique().to_list()
+    parsed = {text: parse_hk_date(text) for text in texts}
+    days = {text: day for text, (day, _) in parsed.items() if day is not None}
+    precisions = {text: precision for text, (_, precision) in parsed.items()}
+    text = pl.col("announced_on")
     return df.with_columns(
-        pl.coalesce(day, month).alias("announced_on_date"),
-        pl.when(day.is_not_null())
-        .then(pl.lit("day"))
-        .when(month.is_not_null())
-        .then(pl.lit("month"))
-        .otherwise(pl.lit("unknown"))
+        text.replace_strict(days, default=None, return_dtype=pl.Date).alias("announced_on_date"),
+        text.replace_strict(precisions, default=UNKNOWN, return_dtype=pl.String)
+        .fill_null(UNKNOWN)
         .alias("announced_precision"),
         pl.col("amount").cast(pl.Float64, strict=False),
         pl.col("also_stated_amount").cast(pl.Float64, strict=False),
@@ -116,16 +119,30 @@ def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: Company
     return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)
 
 
+CROSS_CHECK_LIMIT = 20_000  # distinct amount texts read per run; beyond it the check is sampled
+
+
 def stated_text_mismatches(rows: pl.DataFrame) -> list[str]:
-    """Rows whose amount_text, read by the extractor, disagrees with amount and currency."""
+    """Rows whose amount_text, read by the extractor, disagrees with amount and currency.
+
+    The extractor reads each distinct (text, amount, currency) once; a register with more than
+    CROSS_CHECK_LIMIT of them is checked on an evenly spread sample, and the warning says so.
+    """
     from flows.transforms.extract import extract
 
+    distinct = (
+        rows.select("commitment_id", "amount_text", "amount", "currency")
+        .filter(pl.col("amount_text").is_not_null() & pl.col("amount").is_not_null())
+        .unique(subset=["amount_text", "amount", "currency"], keep="first", maintain_order=True)
+    )
     out = []
-    for cid, text, amount, currency in rows.select(
-        "commitment_id", "amount_text", "amount", "currency"
-    ).iter_rows():
-        if not text or amount is None:
-            continue
+    if distinct.height > CROSS_CHECK_LIMIT:
+        step = distinct.height // CROSS_CHECK_LIMIT + 1
+        out.append(
+            f"amount_text cross-check sampled 1 in {step} of {distinct.height} distinct texts"
+        )
+        distinct = distinct.gather_every(step)
+    for cid, text, amount, currency in distinct.iter_rows():
         found = extract(text).amounts
         if not found:
             out.append(f"{cid}: no amount found in amount_text {text!r}")

@@ -124,7 +124,7 @@ def test_bad_rows_are_quarantined_and_the_rest_load(
             "j2-semiconductor-2023-10": {"amount": "-6900000000"},
             "black-sesame-2023-11": {"currency": "XYZ"},
             "rfs-2020-07": {"source_url": ""},
-            "itiof-2024-10": {"announced_on": "16/10/2024"},
+            "itiof-2024-10": {"announced_on": "mid-October"},
         },
     )
     assert run(paths, snapshot_copy) == 0
@@ -144,7 +144,7 @@ def test_bad_rows_are_quarantined_and_the_rest_load(
     assert "non-negative" in reasons["j2-semiconductor-2023-10"]
     assert "XYZ" in reasons["black-sesame-2023-11"]
     assert "source_url" in reasons["rfs-2020-07"]
-    assert "16/10/2024" in reasons["itiof-2024-10"]
+    assert "mid-October" in reasons["itiof-2024-10"]
     n = register_rows()
     assert query(paths["warehouse"], "SELECT count(*) FROM core.investment_commitment") == [
         (n - 4,)

@@ -90,7 +90,12 @@ def test_tmp_taxonomy_loads(tmp_path: Path) -> None:
     )
     tax = Taxonomy.load(path)
     # Source labels, plus each cluster id as its own label (accepted review rows carry ids).
-    assert tax.labels == {"chip design": "chips", "robots": "bots", "chips": "chips", "bots": "bots"}
+    assert tax.labels == {
+        "chip design": "chips",
+        "robots": "bots",
+        "chips": "chips",
+        "bots": "bots",
+    }
     got = map_sectors(pl.DataFrame({"sector_label": ["chip DESIGN", "Robots", "x"]}), tax)
     assert got.get_column("cluster").to_list() == ["chips", "bots", UNMAPPED]
 
