@@ -16,4 +16,4 @@ SELECT
     arg_min(value, vintage) IS DISTINCT FROM arg_max(value, vintage) AS revised
 FROM core.macro_indicator
 GROUP BY indicator, table_id, dims, freq, period, period_start
-ORDER BY indicator, dims, period_start;
+ORDER BY indicator, dims, period_start, freq, period;
