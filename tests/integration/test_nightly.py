@@ -12,6 +12,7 @@ import pytest
 
 from flows.cli import main
 from flows.resources import snapshot_dir
+from tests.helpers import rewrite_register
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -100,25 +101,10 @@ def test_second_run_reports_everything_unchanged(paths: dict[str, Path]) -> None
     assert runs == [(total, total, 0), (total, 0, total)]
 
 
-def _rewrite(snapshot: Path, edit: dict[str, dict[str, str]]) -> Path:
-    """Edit register rows by commitment_id (test-made changes to real rows)."""
-    path = snapshot / "register" / "commitments.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields, rows = reader.fieldnames or [], list(reader)
-    for row in rows:
-        row.update(edit.get(row["commitment_id"], {}))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def test_bad_rows_are_quarantined_and_the_rest_load(
     paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _rewrite(
+    rewrite_register(
         snapshot_copy,
         {
             "j2-semiconductor-2023-10": {"amount": "-6900000000"},
@@ -154,7 +140,7 @@ def test_bad_rows_are_quarantined_and_the_rest_load(
 def test_impossible_date_is_quarantined_by_the_transform(
     paths: dict[str, Path], snapshot_copy: Path
 ) -> None:
-    _rewrite(snapshot_copy, {"rfs-2020-07": {"announced_on": "2020-02-30"}})
+    rewrite_register(snapshot_copy, {"rfs-2020-07": {"announced_on": "2020-02-30"}})
     assert run(paths, snapshot_copy) == 0
     rows = query(paths["warehouse"], "SELECT check_name, reason FROM meta.quarantine")
     assert rows == [
@@ -198,7 +184,7 @@ def test_unreadable_register_blocks_and_keeps_the_published_file(
 
 def test_revised_register_row_adds_a_version(paths: dict[str, Path], snapshot_copy: Path) -> None:
     assert run(paths, snapshot_copy) == 0
-    _rewrite(snapshot_copy, {"horizon-robotics-2023-12": {"status": "construction"}})
+    rewrite_register(snapshot_copy, {"horizon-robotics-2023-12": {"status": "construction"}})
     assert run(paths, snapshot_copy) == 0
     rows = query(
         paths["warehouse"],
