@@ -146,9 +146,13 @@ def write_run_reports(
                 )
         except Exception as exc:
             errors.append(f"could not read the published warehouse {warehouse}: {exc}")
+        # A run that changed nothing leaves the page and exports as they are: they describe the
+        # same data, and rebuilding them is most of a no-change run's time on a large warehouse.
+        unchanged = not payload.get("rows_loaded") and (latest / "index.html").exists()
         try:
-            write_investment_report(warehouse, reports_dir)
-            report_built = True
+            if not unchanged:
+                write_investment_report(warehouse, reports_dir)
+                report_built = True
         except Exception as exc:
             errors.append(f"investment report not rebuilt: {exc}")
     else:
