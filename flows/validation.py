@@ -125,7 +125,7 @@ def validate(frame: pl.DataFrame, contract: Contract) -> Outcome:
     return outcome
 
 
-def _failing(check: Check, frame: pl.DataFrame) -> pl.Expr:
+def _failing(check: Check) -> pl.Expr:
     """Mask of rows that fail a column check; nulls pass every check but not_null, as in GX."""
     col = pl.col(check.column or "")
     present = col.is_not_null()
@@ -161,7 +161,7 @@ def _evaluate(check: Check, frame: pl.DataFrame) -> CheckResult:
         lo, hi = check.args["min"], check.args["max"]
         ok = (lo is None or frame.height >= lo) and (hi is None or frame.height <= hi)
         return CheckResult(check, expectation, ok, frame.height, 0 if ok else 1)
-    rows = frame.select(_failing(check, frame).arg_true()).to_series().to_list()
+    rows = frame.select(_failing(check).arg_true()).to_series().to_list()
     cols = check.args.get("columns") or [check.column or ""]
     samples = tuple(
         {**{c: _plain(frame[r, c]) for c in cols}, ROW_ID: r} for r in rows[:MAX_SAMPLES]

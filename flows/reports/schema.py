@@ -101,34 +101,17 @@ def schema_changes(
     if register is not None:
         required, optional = register
         for name, cols in current.get("register", {}).items():
-            rows += [
-                {
-                    "source": "register",
-                    "file": name,
-                    "change": "missing (required by contract)",
-                    "column": c,
-                }
-                for c in required
-                if c not in cols
+            drift = [
+                ("missing (required by contract)", [c for c in required if c not in cols]),
+                ("missing (optional in contract)", [c for c in optional if c not in cols]),
+                (
+                    "extra (not in contract)",
+                    [c for c in cols if c not in required and c not in optional],
+                ),
             ]
             rows += [
-                {
-                    "source": "register",
-                    "file": name,
-                    "change": "missing (optional in contract)",
-                    "column": c,
-                }
-                for c in optional
-                if c not in cols
-            ]
-            rows += [
-                {
-                    "source": "register",
-                    "file": name,
-                    "change": "extra (not in contract)",
-                    "column": c,
-                }
-                for c in cols
-                if c not in required and c not in optional
+                {"source": "register", "file": name, "change": change, "column": c}
+                for change, columns in drift
+                for c in columns
             ]
     return rows
