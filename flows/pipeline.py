@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,46 +95,60 @@ def quarantine_frame(
     cols: list[str],
     now: datetime,
 ) -> pl.DataFrame:
-    """meta.quarantine rows: GX warn failures plus rows the transform set aside (by line)."""
-    records = []
-    for row, reasons in outcome.reasons.items():
-        rec = frame.row(row, named=True)
-        for result, reason in reasons:
-            records.append(
-                _qrow(source, rec, cols, result.check.name, result.expectation, reason, now)
-            )
-    by_key = (
-        {(r["source_file_sha256"], r["line"]): r for r in frame.iter_rows(named=True)}
-        if rejects.height
-        else {}
+    """meta.quarantine rows: GX warn failures plus rows the transform set aside (by line).
+
+    Only the failing rows are touched: the frame is joined on row numbers and (file, line), and
+    each row's raw values are JSON-encoded by polars, so a 10M-row frame never passes Python.
+    """
+    failed = [
+        (row, result.check.name, result.expectation, reason)
+        for row, reasons in outcome.reasons.items()
+        for result, reason in reasons
+    ]
+    by_row = pl.DataFrame(failed, schema=_FAILED, orient="row")
+    keys = ["source_file_sha256", "line"]
+    by_line = (
+        rejects.join(frame.select(keys).with_row_index("_r"), on=keys, how="left")
+        .select("_r", "check_name", pl.lit("transform").alias("expectation"), "reason")
+        .cast(_FAILED)  # type: ignore[arg-type]
     )
-    for sha, line, check_name, reason in rejects.iter_rows():
-        rec = by_key[(sha, line)]
-        records.append(_qrow(source, rec, cols, check_name, "transform", reason, now))
-    return pl.DataFrame(records, schema=contract("meta.quarantine").polars_schema())
+    found = pl.concat([by_row, by_line]).with_row_index("_seq")
+    rows = frame.with_row_index("_r").join(found.select("_r").unique(), on="_r", how="semi")
+    raw = rows.select(
+        "_r",
+        "load_id",
+        "source_file",
+        "source_file_sha256",
+        "line",
+        pl.struct([pl.col(c) if c in rows.columns else pl.lit(None).alias(c) for c in cols])
+        .struct.json_encode()
+        .alias("raw"),
+    )
+    return (
+        found.join(raw, on="_r", how="left")
+        .sort("_seq")
+        .select(
+            "load_id",
+            pl.lit(source).alias("source"),
+            "source_file",
+            "source_file_sha256",
+            "line",
+            "check_name",
+            "expectation",
+            "reason",
+            "raw",
+            pl.lit(now).alias("quarantined_at"),
+        )
+        .cast(contract("meta.quarantine").polars_schema())  # type: ignore[arg-type]
+    )
 
 
-def _qrow(
-    source: str,
-    rec: dict[str, object],
-    cols: list[str],
-    check: str,
-    expectation: str,
-    reason: str,
-    now: datetime,
-) -> dict[str, object]:
-    return {
-        "load_id": rec["load_id"],
-        "source": source,
-        "source_file": rec["source_file"],
-        "source_file_sha256": rec["source_file_sha256"],
-        "line": rec["line"],
-        "check_name": check,
-        "expectation": expectation,
-        "reason": reason,
-        "raw": json.dumps({c: rec.get(c) for c in cols}, ensure_ascii=False, default=str),
-        "quarantined_at": now,
-    }
+_FAILED = {
+    "_r": pl.UInt32(),
+    "check_name": pl.String(),
+    "expectation": pl.String(),
+    "reason": pl.String(),
+}
 
 
 def validate_register(raw: pl.DataFrame) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -101,8 +102,14 @@ def build_suite(contract: Contract) -> ExpectationSuite:
     return build_suite_for(contract.table, list(contract.checks))
 
 
+@functools.cache
 def _context() -> Any:
-    """An ephemeral GX context, quiet (no progress bars, no analytics)."""
+    """The process's ephemeral GX context for building suites and results (made once: ~1 s)."""
+    return _new_context()
+
+
+def _new_context() -> Any:
+    """A fresh ephemeral GX context, quiet (no progress bars, no analytics)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -234,7 +241,7 @@ def to_gx_result(outcome: Outcome) -> Any:
 def validate_with_gx(frame: pl.DataFrame, contract: Contract) -> Outcome:
     """The same suite executed by GX itself (pandas path): the reference the tests compare to."""
     checkable = [ch for ch in contract.checks if _applies(ch, frame)]
-    ctx = _context()
+    ctx = _new_context()  # its own: data sources and suites are named per contract
     source = ctx.data_sources.add_pandas(f"hkam_{contract.name}")
     batch_def = source.add_dataframe_asset(contract.name).add_batch_definition_whole_dataframe(
         "all"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.sources.register import column_name
+from flows.warehouse import sha256_of
 
 REGISTER_CONTRACT = "raw.register_commitment"
 PATTERNS = {
@@ -17,6 +19,9 @@ PATTERNS = {
     "hkma": "hkma/er-eeri-endperiod*.json",
     "itf": "itf/annuallist_*_e.csv",
 }
+
+
+HEADER_BYTES = 1 << 20  # a header line is far shorter; the rest of a 2 GB register is not read
 
 
 def _csv_header(raw: bytes) -> list[str]:
@@ -45,19 +50,41 @@ def _json_keys(raw: bytes) -> list[str]:
 
 def file_columns(path: Path) -> list[str]:
     """Column names of one source file (CSV header, or the keys of a JSON payload's records)."""
-    raw = path.read_bytes()
     try:
-        return _json_keys(raw) if path.suffix == ".json" else _csv_header(raw)
+        if path.suffix == ".json":
+            return _json_keys(path.read_bytes())
+        with path.open("rb") as fh:
+            head = fh.read(HEADER_BYTES)
+        cut = head.rfind(b"\n")  # whole lines only: a cut multi-byte character would not decode
+        return _csv_header(head[:cut] if 0 < cut < len(head) - 1 else head)
     except (ValueError, AttributeError):
         return []
 
 
-def snapshot_columns(snapshot_dir: Path) -> dict[str, dict[str, list[str]]]:
-    """Per source, per file: its columns."""
+def snapshot_columns(
+    snapshot_dir: Path, cache: Path | None = None
+) -> dict[str, dict[str, list[str]]]:
+    """Per source, per file: its columns (JSON payloads' keys cached by content hash)."""
+    known: dict[str, list[str]] = {}
+    if cache is not None and cache.exists():
+        with contextlib.suppress(ValueError, OSError):
+            known = json.loads(cache.read_text(encoding="utf-8"))
+    kept: dict[str, list[str]] = {}
     out: dict[str, dict[str, list[str]]] = {}
     for source, pattern in PATTERNS.items():
-        files = sorted(snapshot_dir.glob(pattern))
-        out[source] = {f.name: file_columns(f) for f in files}
+        out[source] = {}
+        for f in sorted(snapshot_dir.glob(pattern)):
+            if f.suffix != ".json":
+                out[source][f.name] = file_columns(f)
+                continue
+            # A full C&SD series is a 100 MB payload: parse it once, not on every run.
+            sha = sha256_of(f)
+            cols = known[sha] if isinstance(known.get(sha), list) else file_columns(f)
+            out[source][f.name] = kept[sha] = cols
+    if cache is not None and kept != known:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(kept), encoding="utf-8")
     return out
 
 

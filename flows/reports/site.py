@@ -161,7 +161,11 @@ def write_run_reports(
 
     try:
         snapshot = Path(str(payload.get("snapshot_dir") or ""))
-        columns = snapshot_columns(snapshot) if snapshot.is_dir() else {}
+        columns = (
+            snapshot_columns(snapshot, reports_dir / ".columns-cache.json")
+            if snapshot.is_dir()
+            else {}
+        )
         previous_run, previous = _previous_schema(reports_dir, run_id)
         extra["schema"] = {
             "columns": columns,
