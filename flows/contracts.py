@@ -86,6 +86,10 @@ class Contract:
     columns: tuple[Column, ...]
     table_checks: tuple[Check, ...] = ()
     path: Path | None = None
+    # "primary": DuckDB enforces the grain (a PRIMARY KEY). "checked": no index; the loader
+    # keeps the grain (files land once, rows are anti-joined on it) and tests assert it. Big
+    # append-only tables use "checked": an ART index costs ~10x a load's time and lives in memory.
+    key: str = "primary"
 
     @property
     def schema(self) -> str:
@@ -132,7 +136,9 @@ class Contract:
         if self.kind != "table":
             raise ValueError(f"{self.table} is a {self.kind}; its SQL lives in warehouse/views")
         cols = ",\n  ".join(f"{_ident(c.name)} {c.type}" for c in self.columns)
-        key = f",\n  PRIMARY KEY ({', '.join(map(_ident, self.grain))})" if self.grain else ""
+        key = ""
+        if self.grain and self.key == "primary":
+            key = f",\n  PRIMARY KEY ({', '.join(map(_ident, self.grain))})"
         return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
 
     def ddl(self) -> list[str]:
@@ -229,6 +235,9 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
             )
         )
     table_checks = tuple(_parse_table_check(ch, where) for ch in data.get("checks", []))
+    key = str(data.get("key", "primary"))
+    if key not in ("primary", "checked"):
+        raise ContractError(f"{where}: key must be primary or checked, not {key!r}")
     return Contract(
         table=table,
         kind=data.get("kind", "table"),
@@ -237,6 +246,7 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
         columns=tuple(columns),
         table_checks=table_checks,
         path=path,
+        key=key,
     )
 
 

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from flows import warehouse as wh
-from flows.contracts import contract
+from flows.contracts import Contract, contract
 from flows.runs import SourceCounts
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
@@ -74,7 +74,7 @@ def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame
             pl.lit(f.sha256).alias("source_file_sha256"),
             pl.lit(load_id).alias("load_id"),
         )
-        for f in landed
+        for f in _distinct(landed)
     ]
     if not frames:
         raise Blocked("no register/*.csv file in the snapshot; add the analyst's register there")
@@ -85,6 +85,14 @@ def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame
             "rows under the header line; add the commitments below the header"
         )
     return pl.concat(frames).select(spec.column_names)
+
+
+def _distinct(landed: list[LandedFile]) -> list[LandedFile]:
+    """One file per content hash: the same register under two names is read once."""
+    first: dict[str, LandedFile] = {}
+    for f in landed:
+        first.setdefault(f.sha256, f)
+    return list(first.values())
 
 
 def quarantine_frame(
@@ -204,7 +212,7 @@ def load_register(
             "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
             "AND h.row_hash = s.row_hash"
         ).fetchall()
-        con.execute(f"INSERT OR IGNORE INTO {REGISTER} BY NAME SELECT * FROM landed_raw")
+        con.execute(insert_new(contract(REGISTER), "landed_raw"))
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
         con.execute("INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM landed_quarantine")
         con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
@@ -337,7 +345,8 @@ def load_official(
     # Rows the warehouse already holds with the same content are unchanged; the set difference
     # runs inside DuckDB so the existing table never travels to Python.
     business = ", ".join(f'"{c}"' for c in cols if c not in ("source_file_sha256", "load_id"))
-    verb = "INSERT OR REPLACE" if spec.upsert else "INSERT OR IGNORE"
+    if spec.upsert and target.key != "primary":
+        raise ValueError(f"{target.table}: an upserted source needs key: primary in its contract")
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("official_rows", passing)
@@ -349,7 +358,7 @@ def load_official(
         ).fetchall()
         counts.loaded = int(changed)
         counts.unchanged += passing.height - counts.loaded
-        con.execute(f"{verb} INTO {target.qualified} BY NAME SELECT * FROM official_rows")
+        con.execute(insert_new(target, "official_rows", replace=spec.upsert))
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM official_files")
         con.execute(
             "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM official_quarantine"
@@ -362,6 +371,19 @@ def load_official(
         for name in ("official_rows", "official_files", "official_quarantine"):
             con.unregister(name)
     return outcome
+
+
+def insert_new(target: Contract, rows: str, *, replace: bool = False) -> str:
+    """INSERT of `rows` into target that keeps its grain: rows whose grain is held are skipped
+    (or replace them, `replace`); an enforced key lets DuckDB do it, a checked key an anti-join."""
+    if target.key == "primary":
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        return f"{verb} INTO {target.qualified} BY NAME SELECT * FROM {rows}"
+    same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM t."{c}"' for c in target.grain)
+    return (
+        f"INSERT INTO {target.qualified} BY NAME SELECT * FROM {rows} AS n "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {target.qualified} AS t WHERE {same})"
+    )
 
 
 _REJECTS = {

@@ -86,7 +86,11 @@ def read_register(path: Path, contract: Contract, shown_as: Path | None = None) 
             _diagnose(path, shown, len(header))  # names the exact line and fields when it can
             raise InputError(_csv_error(shown, str(exc))) from exc
     lines = _record_lines(path, frame.height)
-    frame = frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
+    frame = frame.with_columns(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("line")
+        if lines is None
+        else pl.Series("line", lines, dtype=pl.Int64)
+    )
     # A row of empty cells (",,,") carries nothing.
     return frame.filter(~pl.all_horizontal(pl.col(c.name).is_null() for c in source_cols))
 
@@ -190,8 +194,9 @@ def _diagnose(path: Path, shown: Path, width: int) -> None:
         raise InputError(f"{shown}: line {last + 1}: not valid CSV ({exc})") from exc
 
 
-def _record_lines(path: Path, records: int) -> list[int]:
-    """File line on which each record starts (the header is line 1)."""
+def _record_lines(path: Path, records: int) -> list[int] | None:
+    """File line on which each record starts (the header is line 1); None when record i is on
+    line i + 2, the common case, left to polars to number."""
     newlines = 0
     ends_with_newline = True
     with path.open("rb") as fh:
@@ -200,7 +205,7 @@ def _record_lines(path: Path, records: int) -> list[int]:
             ends_with_newline = chunk.endswith(b"\n")
     physical = newlines + (0 if ends_with_newline else 1)
     if physical == records + 1:
-        return list(range(2, records + 2))  # one line per record: the common case, no parsing
+        return None  # one line per record: no parsing
     # Quoted line breaks or blank lines: walk the records to find where each starts.
     starts: list[int] = []
     with path.open(encoding="utf-8-sig", newline="") as fh:

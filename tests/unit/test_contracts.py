@@ -113,7 +113,10 @@ def test_duckdb_table_comment(con: duckdb.DuckDBPyConnection, table: str) -> Non
         assert f"Grain: one row per {', '.join(c.grain)}." in comment
 
 
-def test_tables_have_their_grain_as_primary_key(con: duckdb.DuckDBPyConnection) -> None:
+def test_tables_have_their_grain_as_primary_key_unless_checked(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    checked = set()
     for c in CONTRACTS.values():
         if c.kind != "table" or not c.grain:
             continue
@@ -122,7 +125,35 @@ def test_tables_have_their_grain_as_primary_key(con: duckdb.DuckDBPyConnection) 
             "WHERE schema_name = ? AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
             [c.schema, c.name],
         ).fetchall()
-        assert keys == [(list(c.grain),)], c.table
+        assert keys == ([] if c.key == "checked" else [(list(c.grain),)]), c.table
+        if c.key == "checked":
+            checked.add(c.table)
+    # The big append-only tables carry no index; the loader keeps their grain.
+    assert checked == {
+        "raw.register_commitment",
+        "raw.gia_item",
+        "core.macro_indicator",
+        "core.investment_commitment_history",
+    }
+
+
+def test_insert_new_keeps_a_checked_grain_like_a_primary_key(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    from flows.pipeline import insert_new
+
+    spec = CONTRACTS["core.macro_indicator"]
+    row = {c.name: None for c in spec.columns} | {
+        "indicator": "x", "table_id": "t", "dims": "{}", "period": "2024", "value": 1.0,
+    }  # fmt: skip
+    frame = pl.DataFrame([row, row | {"period": "2025"}], schema=spec.polars_schema())
+    again = pl.DataFrame([row | {"value": 2.0}], schema=spec.polars_schema())
+    for rows in (frame, frame, again):
+        con.register("rows", rows)
+        con.execute(insert_new(spec, "rows"))
+        con.unregister("rows")
+    held = con.execute(f"SELECT period, value FROM {spec.qualified} ORDER BY period").fetchall()
+    assert held == [("2024", 1.0), ("2025", 1.0)]  # the first row on a grain stays, as OR IGNORE
 
 
 def test_no_undeclared_tables_or_views(con: duckdb.DuckDBPyConnection) -> None:
