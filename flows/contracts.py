@@ -90,6 +90,8 @@ class Contract:
     # keeps the grain (files land once, rows are anti-joined on it) and tests assert it. Big
     # append-only tables use "checked": an ART index costs ~10x a load's time and lives in memory.
     key: str = "primary"
+    # A mart's typical analyst question and the SQL that answers it (README, benchmark).
+    example: tuple[str, str] | None = None
 
     @property
     def schema(self) -> str:
@@ -134,7 +136,7 @@ class Contract:
     def create_table(self) -> str:
         """CREATE TABLE IF NOT EXISTS with the grain as primary key (tables only)."""
         if self.kind != "table":
-            raise ValueError(f"{self.table} is a {self.kind}; its SQL lives in warehouse/views")
+            raise ValueError(f"{self.table} is a {self.kind}; its SQL lives in warehouse/")
         cols = ",\n  ".join(f"{_ident(c.name)} {c.type}" for c in self.columns)
         key = ""
         if self.grain and self.key == "primary":
@@ -148,7 +150,7 @@ class Contract:
 
     def comments(self) -> list[str]:
         """COMMENT ON statements carrying the description, grain and units."""
-        kind = "TABLE" if self.kind == "table" else "VIEW"
+        kind = "VIEW" if self.kind == "view" else "TABLE"  # a mart is a table built by SQL
         grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
         stmts = [f"COMMENT ON {kind} {self.qualified} IS {_literal(self.description + grain)}"]
         for c in self.columns:
@@ -235,18 +237,27 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
             )
         )
     table_checks = tuple(_parse_table_check(ch, where) for ch in data.get("checks", []))
+    kind = str(data.get("kind", "table"))
+    if kind not in ("table", "view", "mart"):
+        raise ContractError(f"{where}: kind must be table, view or mart, not {kind!r}")
     key = str(data.get("key", "primary"))
     if key not in ("primary", "checked"):
         raise ContractError(f"{where}: key must be primary or checked, not {key!r}")
+    example = data.get("example")
+    if example is not None and not (
+        isinstance(example, dict) and {"question", "sql"} <= example.keys()
+    ):
+        raise ContractError(f"{where}: example needs a question and its sql")
     return Contract(
         table=table,
-        kind=data.get("kind", "table"),
+        kind=kind,
         description=description.strip(),
         grain=tuple(data.get("grain", [])),
         columns=tuple(columns),
         table_checks=table_checks,
         path=path,
         key=key,
+        example=(str(example["question"]), str(example["sql"])) if example else None,
     )
 
 

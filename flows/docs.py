@@ -17,6 +17,8 @@ def glossary() -> str:
     for c in sorted(load_contracts().values(), key=lambda c: c.table):
         grain = f" Grain: {', '.join(c.grain)}." if c.grain else ""
         parts += [f"#### `{c.table}` ({c.kind})", "", c.description + grain, ""]
+        if c.example:
+            parts += [f"{c.example[0]}", "", "```sql", c.example[1], "```", ""]
         parts += ["| column | type | unit | description |", "| --- | --- | --- | --- |"]
         for col in c.columns:
             desc = col.description.replace("|", "\\|")

@@ -33,6 +33,7 @@ stage_register = task(name="transform register", cache_policy=NO_CACHE)(p.stage_
 load_register = task(name="load register", cache_policy=NO_CACHE)(p.load_register)
 propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
 load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
+build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
 
 
 TABLES = {spec.name: spec.table for spec in SOURCES}
@@ -202,6 +203,9 @@ def execute(
                     register = _register(con, settings, run, now, force=fx_changed)
                     if register is not None:
                         checks["register"] = register
+                    landed_new = any(s.files > s.files_unchanged for s in run.sources)
+                    built = build_marts(con, run.run_id, data_changed=landed_new)
+                    _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
                     run.status = "published"
                     run.finished_at = datetime.now(UTC)
                     _record(con, run, checks)

@@ -83,6 +83,67 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         if c.kind == "view":
             for stmt in c.comments():
                 con.execute(stmt)
+    held = _marts_held(con)
+    missing = [m for m in mart_files() if m.stem.split("_", 1)[1] not in held]
+    if missing:  # a new warehouse, or marts that were views before they were tables
+        refresh_marts(con, "migrate", only=missing)
+
+
+def mart_files() -> list[Path]:
+    """warehouse/marts/*.sql in build order (a mart reads only marts built before it)."""
+    return sorted((sql_dir() / "marts").glob("*.sql"))
+
+
+def _marts_held(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """marts.* tables present -> the sha256 of the SQL they were built from ('' if unknown)."""
+    tables = {
+        f"marts.{r[0]}"
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+        ).fetchall()
+    }
+    built = dict(con.execute("SELECT mart, sql_sha256 FROM meta.mart_refresh").fetchall())
+    return {t: str(built.get(t, "")) for t in tables}
+
+
+def refresh_marts(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    *,
+    data_changed: bool = True,
+    only: list[Path] | None = None,
+) -> list[str]:
+    """Rebuild mart tables: all when data changed, else those whose SQL changed; names rebuilt.
+
+    Marts are tables so an analyst's query reads stored rows: as views, every query recomputed
+    the no-double-counting rules over the whole history (seconds at 10M rows).
+    """
+    contracts = load_contracts()
+    held = _marts_held(con)
+    rebuilt: list[str] = []
+    for path in only if only is not None else mart_files():
+        name = path.stem.split("_", 1)[1]
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        # Unchanged data and SQL: keep it; after one rebuild, rebuild the rest (they may read it).
+        if not data_changed and only is None and not rebuilt and held.get(name) == sha:
+            continue
+        started = time.perf_counter()
+        # A warehouse from before marts were tables has a view by this name.
+        if con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
+            [name],
+        ).fetchall()[0][0]:
+            con.execute(f"DROP VIEW {name}")
+        run_sql(con, f"marts/{path.name}")
+        for stmt in contracts[name].comments():
+            con.execute(stmt)
+        [(rows,)] = con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        con.execute(
+            "INSERT OR REPLACE INTO meta.mart_refresh VALUES (?, ?, ?, ?, ?, now())",
+            [name, sha, rows, time.perf_counter() - started, load_id],
+        )
+        rebuilt.append(name)
+    return rebuilt
 
 
 @dataclass(frozen=True)

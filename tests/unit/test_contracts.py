@@ -66,7 +66,7 @@ def _columns(con: duckdb.DuckDBPyConnection, c: Contract) -> list[tuple[str, str
 
 def test_there_are_contracts_of_every_layer_and_kind() -> None:
     assert {c.schema for c in CONTRACTS.values()} == {"raw", "core", "marts", "meta"}
-    assert {c.kind for c in CONTRACTS.values()} == {"table", "view"}
+    assert {c.kind for c in CONTRACTS.values()} == {"table", "view", "mart"}
     for name, c in CONTRACTS.items():
         assert name == c.table
         assert c.path is not None and c.path.parent.name == c.schema
@@ -375,3 +375,15 @@ def test_migrate_adds_a_new_contract_column_to_an_older_table() -> None:
     assert con.execute(f"SELECT commitment_id, notes FROM {c.qualified}").fetchall() == [
         ("kept-row", None)
     ]
+
+
+@pytest.mark.parametrize("mart", [t for t in TABLES if CONTRACTS[t].kind == "mart"])
+def test_every_mart_has_an_example_query_that_runs(
+    con: duckdb.DuckDBPyConnection, mart: str
+) -> None:
+    example = CONTRACTS[mart].example
+    assert example is not None, f"{mart}: add example: {{question, sql}} to its contract"
+    question, sql = example
+    assert question.endswith("?")
+    assert mart in sql
+    con.execute(sql).fetchall()  # runs on the (empty) migrated warehouse: names and types hold

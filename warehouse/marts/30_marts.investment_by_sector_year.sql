@@ -1,6 +1,6 @@
 -- marts.investment_by_sector_year: committed investment by cluster, year and party, in HK$ and
 -- US$, split into what project rows and what aggregate statements contribute.
-CREATE OR REPLACE VIEW marts.investment_by_sector_year AS
+CREATE OR REPLACE TABLE marts.investment_by_sector_year AS
 SELECT
     cluster,
     announced_year AS year,

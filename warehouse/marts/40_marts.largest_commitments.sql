@@ -1,6 +1,6 @@
 -- marts.largest_commitments: every current commitment ranked by its stated HK$ amount, with its
 -- status, what it adds to totals (marts.commitment_counted) and the link to its source.
-CREATE OR REPLACE VIEW marts.largest_commitments AS
+CREATE OR REPLACE TABLE marts.largest_commitments AS
 SELECT
     row_number() OVER (ORDER BY ic.amount_hkd DESC NULLS LAST, ic.commitment_id)::BIGINT AS rank,
     ic.commitment_id,

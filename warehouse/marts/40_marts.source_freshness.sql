@@ -1,7 +1,7 @@
 -- marts.source_freshness: per source, the files landed, when the latest landed and the latest
 -- period its data covers (register: announcement date; C&SD: period end; HKMA: month end;
 -- ITF: end of the list year; press releases: latest release date).
-CREATE OR REPLACE VIEW marts.source_freshness AS
+CREATE OR REPLACE TABLE marts.source_freshness AS
 WITH landed AS (
     SELECT source, count(*)::BIGINT AS files, sum(rows)::BIGINT AS file_rows,
            min(landed_at) AS first_landed_at, max(landed_at) AS last_landed_at

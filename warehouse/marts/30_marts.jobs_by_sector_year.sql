@@ -1,6 +1,6 @@
 -- marts.jobs_by_sector_year: jobs committed by cluster, year and party, split into what project
 -- rows and what aggregate statements contribute.
-CREATE OR REPLACE VIEW marts.jobs_by_sector_year AS
+CREATE OR REPLACE TABLE marts.jobs_by_sector_year AS
 SELECT
     cluster,
     announced_year AS year,

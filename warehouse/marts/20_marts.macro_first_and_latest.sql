@@ -1,5 +1,5 @@
 -- marts.macro_first_and_latest: each official figure at its first release and in its latest vintage.
-CREATE OR REPLACE VIEW marts.macro_first_and_latest AS
+CREATE OR REPLACE TABLE marts.macro_first_and_latest AS
 SELECT
     indicator,
     table_id,

@@ -5,7 +5,7 @@
 --   a cumulative series (is_cumulative, same series_id) counts each statement's increase over the
 --   previous statement, so the series sums to its latest statement;
 --   withdrawn commitments count nothing.
-CREATE OR REPLACE VIEW marts.commitment_counted AS
+CREATE OR REPLACE TABLE marts.commitment_counted AS
 WITH live AS (
     SELECT * FROM core.investment_commitment WHERE status <> 'withdrawn'
 ),

@@ -1,5 +1,5 @@
 -- marts.funding_by_programme_year: Innovation and Technology Fund approvals by programme and year.
-CREATE OR REPLACE VIEW marts.funding_by_programme_year AS
+CREATE OR REPLACE TABLE marts.funding_by_programme_year AS
 SELECT
     programme,
     year,

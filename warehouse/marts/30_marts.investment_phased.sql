@@ -1,7 +1,7 @@
 -- marts.investment_phased: each counted commitment spread evenly over its phasing years
 -- ("HK$3 billion over the next five years" -> HK$600 million a year for five years from the
 -- announcement year); commitments without a phasing period count in their announcement year.
-CREATE OR REPLACE VIEW marts.investment_phased AS
+CREATE OR REPLACE TABLE marts.investment_phased AS
 SELECT
     c.commitment_id,
     c.party,

@@ -1,6 +1,6 @@
 -- marts.commitment_pipeline: current commitments by status, in pipeline order
 -- (announced -> mou -> construction -> operational -> withdrawn); every status is listed.
-CREATE OR REPLACE VIEW marts.commitment_pipeline AS
+CREATE OR REPLACE TABLE marts.commitment_pipeline AS
 WITH stages(stage, status) AS (
     VALUES (1, 'announced'), (2, 'mou'), (3, 'construction'), (4, 'operational'), (5, 'withdrawn')
 )

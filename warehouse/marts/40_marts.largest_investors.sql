@@ -1,6 +1,6 @@
 -- marts.largest_investors: each company with its commitments added up under the
 -- no-double-counting rule (marts.commitment_counted), its statuses and its largest commitment.
-CREATE OR REPLACE VIEW marts.largest_investors AS
+CREATE OR REPLACE TABLE marts.largest_investors AS
 WITH rows AS (
     SELECT ic.*, cc.counted_hkd, cc.counted_usd, cc.counted_jobs
     FROM core.investment_commitment AS ic

@@ -1,7 +1,7 @@
 -- marts.manufacturing_share_gdp: manufacturing's share of GDP (latest vintage, when the warehouse
 -- holds the series as indicator manufacturing_share_gdp) beside the government's stated level and
 -- targets (Secretary for Innovation, Technology and Industry, 22 Dec 2022).
-CREATE OR REPLACE VIEW marts.manufacturing_share_gdp AS
+CREATE OR REPLACE TABLE marts.manufacturing_share_gdp AS
 WITH actual AS (
     SELECT year(period_start)::INTEGER AS year, arg_max(value, vintage) AS value_pct,
            arg_max(source_url, vintage) AS source_url
