@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import yaml
 
 from flows.reports import charts as ch
@@ -67,15 +66,36 @@ def cluster_names() -> dict[str, str]:
     return names
 
 
+# What the page reads of each mart (the exports hold every mart whole): long lists only their
+# top rows, the macro table only the series the page charts.
+PAGE_QUERIES = {
+    "investment_by_sector_year": "SELECT * FROM marts.investment_by_sector_year",
+    "jobs_by_sector_year": "SELECT * FROM marts.jobs_by_sector_year",
+    "largest_commitments": "SELECT * FROM marts.largest_commitments ORDER BY rank LIMIT {limit}",
+    "largest_investors": "SELECT * FROM marts.largest_investors ORDER BY counted_hkd DESC "
+    "NULLS LAST, counted_jobs DESC NULLS LAST, company_id LIMIT {limit}",
+    "commitment_pipeline": "SELECT * FROM marts.commitment_pipeline",
+    "manufacturing_share_gdp": "SELECT * FROM marts.manufacturing_share_gdp",
+    "macro_first_and_latest": "SELECT * FROM marts.macro_first_and_latest "
+    "WHERE indicator = 'real_gdp_growth' AND freq = 'Y'",
+    "funding_by_programme_year": "SELECT * FROM marts.funding_by_programme_year",
+    "source_freshness": "SELECT * FROM marts.source_freshness",
+}
+
+
 def load_report_data(con: Any) -> dict[str, Any]:
-    """Every mart of EXPORTS as a polars frame, and the latest published run."""
-    frames = {name: con.sql(f"SELECT * FROM marts.{name}").pl() for name in EXPORTS}
+    """What the page shows of each mart as polars frames, row counts, and the latest run."""
+    frames = {name: con.sql(sql.format(limit=PAGE_ROWS)).pl() for name, sql in PAGE_QUERIES.items()}
+    counts = {
+        name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
+        for name in ("largest_commitments", "largest_investors")
+    }
     run = con.sql(
         "SELECT run_id, started_at, finished_at, status FROM meta.run "
         "ORDER BY started_at DESC LIMIT 1"
     ).fetchall()
     run_info = dict(zip(("run_id", "started_at", "finished_at", "status"), run[0], strict=True))
-    return {"frames": frames, "run": run_info if run else {}}
+    return {"frames": frames, "counts": counts, "run": run_info if run else {}}
 
 
 PAGE_ROWS = 100
@@ -183,15 +203,11 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     # The page shows the top of long lists; the CSV and Parquet exports beside it hold them whole.
     largest = _rows(data, "largest_commitments", limit=PAGE_ROWS)
     investors = _rows(data, "largest_investors", limit=PAGE_ROWS)
-    n_commitments = data["frames"]["largest_commitments"].height
-    n_investors = data["frames"]["largest_investors"].height
+    n_commitments = data["counts"]["largest_commitments"]
+    n_investors = data["counts"]["largest_investors"]
     pipeline = _rows(data, "commitment_pipeline")
     share = _rows(data, "manufacturing_share_gdp")
-    macro = (
-        data["frames"]["macro_first_and_latest"]
-        .filter((pl.col("indicator") == "real_gdp_growth") & (pl.col("freq") == "Y"))
-        .to_dicts()
-    )
+    macro = data["frames"]["macro_first_and_latest"].to_dicts()
     funds = _rows(data, "funding_by_programme_year")
     fresh = freshness_rows(_rows(data, "source_freshness"), now)
     run = data.get("run") or {}
@@ -597,13 +613,15 @@ def _exports_section() -> str:
     )
 
 
-def write_exports_and_page(data: dict[str, Any], folder: Path, now: datetime | None = None) -> Path:
-    """index.html and every mart's CSV and Parquet into folder."""
+def write_exports_and_page(
+    con: Any, data: dict[str, Any], folder: Path, now: datetime | None = None
+) -> Path:
+    """index.html and every mart of EXPORTS as CSV and Parquet into folder."""
     from flows.reports.exports import write_exports
 
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in data["frames"].items():
-        write_exports(frame, folder, name)
+    for name in EXPORTS:
+        write_exports(con, f"marts.{name}", folder, name)
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")
     return path

@@ -101,8 +101,7 @@ def write_investment_report(warehouse: Path, reports_dir: Path) -> Path:
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; run `hkam run` first")
     with _read_only(warehouse) as con:
-        data = load_report_data(con)
-    return write_exports_and_page(data, reports_dir / "latest")
+        return write_exports_and_page(con, load_report_data(con), reports_dir / "latest")
 
 
 def write_run_reports(

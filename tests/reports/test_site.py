@@ -6,10 +6,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from flows.reports.dqhtml import render_dq
-from flows.reports.exports import neutralise
+from flows.reports.exports import write_exports
 from flows.reports.freshness import freshness_rows
 from flows.reports.schema import schema_changes
 from flows.reports.site import write_run_reports
@@ -114,15 +115,19 @@ def test_dq_html_shows_failing_rows_escaped() -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html and "FAIL" in html
 
 
-def test_csv_formula_cells_are_neutralised_numbers_kept() -> None:
+def test_csv_formula_cells_are_neutralised_numbers_kept(tmp_path: Path) -> None:
     frame = pl.DataFrame(
         {
             "name": ['=HYPERLINK("http://x","y")', "+1", "-1 text", "@SUM(A1)", "plain", None],
             "amount": [-1.5, 2.0, -3.0, 4.0, 5.0, None],
             "n": [-1, 2, 3, 4, 5, 6],
+            "tags": [["=x", "b"], [], None, ["c"], ["d"], ["e"]],
         }
     )
-    out = neutralise(frame)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    csv_path, parquet_path = write_exports(con, "t", tmp_path, "t")
+    out = pl.read_csv(csv_path)
     assert out["name"].to_list() == [
         '\'=HYPERLINK("http://x","y")',
         "'+1",
@@ -133,3 +138,5 @@ def test_csv_formula_cells_are_neutralised_numbers_kept() -> None:
     ]
     assert out["amount"].to_list() == frame["amount"].to_list()
     assert out["n"].to_list() == frame["n"].to_list()
+    assert out["tags"].to_list()[:3] == ["'=x; b", "", None]  # joined, then neutralised
+    assert pl.read_parquet(parquet_path).equals(frame)  # Parquet keeps the values as typed
