@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -53,8 +56,9 @@ def land(
         ).fetchall()
     }
     out = []
+    hashes = _HashCache(landing / ".sha256-cache.json")
     for path in files:
-        sha = wh.sha256_of(path)
+        sha = hashes.sha256(path)
         target = landing / source / f"{sha[:16]}-{path.name}"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +66,46 @@ def land(
             shutil.copyfile(path, tmp)
             tmp.replace(target)
         out.append(LandedFile(source, path, sha, target, sha not in seen))
+    hashes.save()
     return out
+
+
+class _HashCache:
+    """sha256 of files by (path, size, mtime): a multi-GB register is hashed once, not nightly.
+
+    The same shortcut git's index takes: a file rewritten with the same size within the same
+    nanosecond timestamp would be missed, which an editor or a download does not do.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, list[Any]] = {}
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            self.entries = loaded if isinstance(loaded, dict) else {}
+        self.changed = False
+
+    def sha256(self, file: Path) -> str:
+        """The file's sha256, from the cache when its size and mtime are unchanged."""
+        stat = file.stat()
+        key, stamp = str(file.resolve()), [stat.st_size, stat.st_mtime_ns]
+        hit = self.entries.get(key)
+        if isinstance(hit, list) and len(hit) == 3 and hit[:2] == stamp:
+            return str(hit[2])
+        sha = wh.sha256_of(file)
+        self.entries[key] = [*stamp, sha]
+        self.changed = True
+        return sha
+
+    def save(self) -> None:
+        """Write the cache back (atomically; a cache that cannot be written is only slower)."""
+        if not self.changed:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
+            tmp.replace(self.path)
 
 
 def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame:
