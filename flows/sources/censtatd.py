@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import calendar
+import codecs
+import functools
 import json
+import operator
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 import httpx
 import polars as pl
+import pydantic_core
 
 from flows.sources import http, urls
 from flows.sources.errors import SourceError
@@ -116,10 +122,9 @@ def indicator_of(table_id: str, sv: str, unit: str) -> str:
     return f"t{table_id.replace('-', '_').lower()}_{sv_part}_{unit}"
 
 
-def _industry_prefix(record: dict[str, Any]) -> str:
+def _industry_prefix(label: str) -> str:
     """Industry tables name their series by industry ("manufacturing_persons_engaged")."""
-    label = str(record.get("INDDesc") or "").strip()
-    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    slug = re.sub(r"[^a-z0-9]+", "_", label.strip().lower()).strip("_")
     return f"{slug}_" if slug else ""
 
 
@@ -179,9 +184,51 @@ def _figure(raw: Any) -> float | None:
 
 
 def _dims(record: dict[str, Any]) -> str:
+    """The dims column: every field that is not a RECORD_FIELD nor a label, with its label."""
     codes = sorted(k for k in record if k not in RECORD_FIELDS and not k.endswith("Desc"))
-    dims = {k: {"code": str(record[k]), "label": str(record.get(f"{k}Desc", ""))} for k in codes}
-    return json.dumps(dims, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _dims_json(tuple((k, str(record[k]), str(record.get(f"{k}Desc", ""))) for k in codes))
+
+
+@functools.lru_cache(maxsize=4096)
+def _dims_json(dims: tuple[tuple[str, str, str], ...]) -> str:
+    """(dimension, code, label) triples as compact, key-sorted JSON; cached like _name."""
+    named = {k: {"code": code, "label": label} for k, code, label in dims}
+    return json.dumps(named, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _series(record: dict[str, Any], table_id: str) -> tuple[str, str, str, str, str, str]:
+    """(indicator, unit, sv, sv_label, sd_value, dims): what a record says besides its freq,
+    period and figure, each field read as str() of its value."""
+    sv, sv_label = str(record.get("sv", "")), str(record.get("svDesc", ""))
+    indicator, unit = _name(table_id, sv, sv_label, str(record.get("INDDesc") or ""))
+    marker = str(record.get("sd_value") or "").strip()
+    return indicator, unit, sv, sv_label, marker, _dims(record)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name(table_id: str, sv: str, sv_label: str, industry: str) -> tuple[str, str]:
+    """(indicator, unit) of a series; cached, as records repeat a few series many times."""
+    unit = unit_of(sv_label)
+    return _industry_prefix(industry) + indicator_of(table_id, sv, unit), unit
+
+
+# Columns of the per-series and per-(freq, period) tables the fast path gathers rows from.
+_SERIES = ("indicator", "unit", "sv", "sv_label", "sd_value", "dims")
+_SPAN = ("freq", "period", "period_start", "period_end")
+
+
+def _with_flags(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add is_provisional and is_revised from sd_value."""
+    marker = pl.col("sd_value").str.to_lowercase()
+    return frame.with_columns(
+        # C&SD marks provisional figures "p" and revised ones "r".
+        marker.str.contains("p", literal=True).alias("is_provisional"),
+        marker.str.contains("r", literal=True).alias("is_revised"),
+    )
+
+
+class _Irregular(Exception):
+    """Records the fast path does not take; _per_record reads them (or reports the bad one)."""
 
 
 def _load(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
@@ -193,6 +240,22 @@ def _load(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
             f"({len(raw)} bytes; {exc}). It is probably truncated: fetch it again, and if it "
             "keeps failing keep the landed file for the report and use the last good snapshot."
         ) from exc
+    if not isinstance(payload, dict):
+        raise SourceError(f"C&SD table {table_id}: {url} returned JSON that is not an object")
+    return payload
+
+
+def _decode(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
+    """The body as JSON: read by jiter (pydantic-core), else by json for its exact error."""
+    try:
+        # jiter returns what json.loads returns (NaN, big integers and duplicate keys alike)
+        # in a fraction of the time, and with cache_strings="all" a value repeated in every
+        # record (a code, a label, a period) is one shared str, not a million copies.
+        payload = pydantic_core.from_json(raw.removeprefix(codecs.BOM_UTF8), cache_strings="all")
+    except ValueError:
+        # Not JSON jiter reads (truncated, or with lone surrogates, which json accepts):
+        # json decides, and its message is the one reports and tests have always quoted.
+        return _load(raw, table_id, url)
     if not isinstance(payload, dict):
         raise SourceError(f"C&SD table {table_id}: {url} returned JSON that is not an object")
     return payload
@@ -214,21 +277,95 @@ def _check_header(payload: dict[str, Any], table_id: str, url: str) -> None:
         )
 
 
-def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> pl.DataFrame:
-    """Parse a C&SD get.php body into one row per (series, dimension values, period)."""
-    if vintage.tzinfo is None:
-        raise ValueError("vintage must be timezone-aware")
-    payload = _load(raw, table_id, source_url)
-    _check_header(payload, table_id, source_url)
-    records = payload.get("dataSet")
-    if not isinstance(records, list):
-        raise SourceError(f"C&SD table {table_id}: {source_url} has no dataSet list")
-    # A full series is a million records of a few hundred distinct series and periods:
-    # everything derived from those is computed once per distinct value, not per record.
-    bounds: dict[tuple[str, str], tuple[date, date]] = {}
-    series: dict[tuple[str, str, str], tuple[str, str]] = {}
-    dims_json: dict[tuple[tuple[str, str, str], ...], str] = {}
-    cols: dict[str, list[Any]] = {name: [] for name in _PER_RECORD}
+def _factorize(records: list[Any], fields: list[str]) -> tuple[pl.Series, list[tuple[Any, ...]]]:
+    """Number the distinct values of `fields` in order of first appearance: a number per
+    record, and the distinct values. A record without one of the fields is a KeyError."""
+    numbers: defaultdict[Any, int] = defaultdict(count().__next__)  # a new value: next number
+    try:
+        # All in C, no Python code per record: itemgetter reads the fields, the dict numbers them.
+        codes = list(map(numbers.__getitem__, map(operator.itemgetter(*fields), records)))
+    except TypeError:  # a record that is not an object, or a list where text belongs
+        raise _Irregular from None
+    distinct = list(numbers) if len(fields) > 1 else [(value,) for value in numbers]
+    # Strings and nulls only: 1, 1.0 and True are one dict key but three different texts.
+    if not {type(v) for values in distinct for v in values} <= {str, type(None)}:
+        raise _Irregular
+    return pl.Series(codes, dtype=pl.UInt32), distinct
+
+
+def _figures(records: list[Any]) -> pl.Series:
+    """The figure of each record as a number (see _figure), or _Irregular."""
+    values = list(map(operator.itemgetter("figure"), records))
+    try:
+        kinds = set(map(type, values))
+        if kinds == {float}:  # the usual payload
+            return pl.Series(values, dtype=pl.Float64)
+        if kinds <= {float, int}:
+            return pl.Series(list(map(float, values)), dtype=pl.Float64)
+        return pl.Series([_figure(v) for v in values], dtype=pl.Float64)
+    except (ValueError, OverflowError):
+        raise _Irregular from None
+
+
+def _shape(records: list[Any], keys: tuple[str, ...], table_id: str) -> pl.DataFrame:
+    """The per-record columns of records that all have exactly `keys`: everything derived
+    (names, dims, period bounds) once per distinct series and period, then gathered."""
+    if not set(keys) >= REQUIRED_FIELDS:
+        raise _Irregular
+    named = [k for k in keys if k not in ("freq", "period", "figure")]
+    series_code, series = _factorize(records, named)
+    span_code, spans = _factorize(records, ["freq", "period"])
+    values = _figures(records)
+    texts = [(str(freq), str(period)) for freq, period in spans]
+    try:
+        span_rows = [(freq, period, *period_bounds(freq, period)) for freq, period in texts]
+    except ValueError:  # an unknown period: _per_record names its record
+        raise _Irregular from None
+    series_rows = [_series(dict(zip(named, v, strict=True)), table_id) for v in series]
+    span_table = pl.DataFrame(span_rows, schema={k: SCHEMA[k] for k in _SPAN}, orient="row")
+    series_table = _with_flags(
+        pl.DataFrame(series_rows, schema={k: SCHEMA[k] for k in _SERIES}, orient="row")
+    )
+    return pl.concat(
+        [
+            span_table.select(pl.all().gather(span_code)),
+            series_table.select(pl.all().gather(series_code)),
+            values.alias("value").to_frame(),
+        ],
+        how="horizontal",
+    ).select(_PER_RECORD)
+
+
+def _columns(records: list[Any], table_id: str) -> pl.DataFrame:
+    """The per-record columns of a non-empty dataSet, in payload order, or _Irregular."""
+    try:
+        sizes = set(map(len, records))
+    except TypeError:  # a record that is a number or null
+        raise _Irregular from None
+    first = records[0]
+    if isinstance(first, dict) and sizes == {len(first)}:
+        try:
+            return _shape(records, tuple(first), table_id)
+        except KeyError:  # the same number of fields, not the same fields
+            pass
+    if not all(isinstance(record, dict) for record in records):
+        raise _Irregular
+    # Records of several shapes (dims or optional fields that differ): build each shape on
+    # its own, then restore the payload order.
+    rows: dict[tuple[str, ...], list[int]] = {}
+    for i, record in enumerate(records):
+        rows.setdefault(tuple(record), []).append(i)
+    parts = [
+        _shape([records[i] for i in at], keys, table_id).with_columns(row=pl.Series(at))
+        for keys, at in rows.items()
+    ]
+    return pl.concat(parts).sort("row").drop("row")
+
+
+def _per_record(records: list[Any], table_id: str, url: str) -> pl.DataFrame:
+    """The per-record columns read one record at a time, raising on the first bad record:
+    slow on a full series, it reads what _columns refuses (a number where text belongs)."""
+    rows = []
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             raise SourceError(f"C&SD table {table_id}: dataSet[{i}] is not an object")
@@ -236,68 +373,53 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
             # A renamed or dropped field would otherwise load as empty values or a new dimension.
             missing = ", ".join(sorted(REQUIRED_FIELDS - record.keys()))
             raise SourceError(
-                f"C&SD table {table_id}: {source_url}: dataSet[{i}] has no field {missing}; "
+                f"C&SD table {table_id}: {url}: dataSet[{i}] has no field {missing}; "
                 f"the format changed (fields: {', '.join(record)})"
             )
-        freq, period = str(record.get("freq", "")), str(record.get("period", ""))
-        span = bounds.get((freq, period))
-        if span is None:
-            try:
-                span = bounds[(freq, period)] = period_bounds(freq, period)
-            except ValueError as exc:
-                raise SourceError(f"C&SD table {table_id}: dataSet[{i}]: {exc}") from exc
-        sv, sv_label = str(record.get("sv", "")), str(record.get("svDesc", ""))
-        industry = str(record.get("INDDesc") or "")
-        named = series.get((sv, sv_label, industry))
-        if named is None:
-            unit = unit_of(sv_label)
-            prefix = _industry_prefix(record)
-            named = series[(sv, sv_label, industry)] = (
-                prefix + indicator_of(table_id, sv, unit),
-                unit,
-            )
-        key = tuple(
-            sorted(
-                (k, str(v), str(record.get(f"{k}Desc", "")))
-                for k, v in record.items()
-                if k not in RECORD_FIELDS and not k.endswith("Desc")
-            )
-        )
-        dims = dims_json.get(key)
-        if dims is None:
-            dims = dims_json[key] = _dims(record)
-        marker = str(record.get("sd_value") or "").strip()
+        freq, period = str(record["freq"]), str(record["period"])
         try:
-            figure = _figure(record["figure"])
+            span = period_bounds(freq, period)
         except ValueError as exc:
-            raise SourceError(f"C&SD table {table_id}: {source_url}: dataSet[{i}]: {exc}") from exc
-        for name, value in zip(
-            _PER_RECORD,
-            (named[0], dims, freq, period, span[0], span[1], figure,
-             named[1], sv, sv_label, marker),
-            strict=True,
-        ):  # fmt: skip
-            cols[name].append(value)
-    if not cols["indicator"]:
+            raise SourceError(f"C&SD table {table_id}: dataSet[{i}]: {exc}") from exc
+        try:
+            value = _figure(record["figure"])
+        except ValueError as exc:
+            raise SourceError(f"C&SD table {table_id}: {url}: dataSet[{i}]: {exc}") from exc
+        indicator, unit, sv, sv_label, marker, dims = _series(record, table_id)
+        rows.append((indicator, dims, freq, period, *span, value, unit, sv, sv_label, marker))
+    schema = {k: SCHEMA[k] for k in _PER_RECORD[:-2]}
+    return _with_flags(pl.DataFrame(rows, schema=schema, orient="row"))
+
+
+def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> pl.DataFrame:
+    """Parse a C&SD get.php body into one row per (series, dimension values, period)."""
+    if vintage.tzinfo is None:
+        raise ValueError("vintage must be timezone-aware")
+    payload = _decode(raw, table_id, source_url)
+    _check_header(payload, table_id, source_url)
+    records = payload.get("dataSet")
+    if not isinstance(records, list):
+        raise SourceError(f"C&SD table {table_id}: {source_url} has no dataSet list")
+    if not records:
         return pl.DataFrame(schema=SCHEMA)
-    marker_lower = pl.col("sd_value").str.to_lowercase()
-    return (
-        pl.DataFrame(cols, schema={k: SCHEMA[k] for k in _PER_RECORD})
-        .with_columns(
-            pl.lit(table_id).alias("table_id"),
-            # C&SD marks provisional figures "p" and revised ones "r".
-            marker_lower.str.contains("p", literal=True).alias("is_provisional"),
-            marker_lower.str.contains("r", literal=True).alias("is_revised"),
-            pl.lit(vintage.astimezone(UTC), dtype=SCHEMA["vintage"]).alias("vintage"),
-            pl.lit(source_url).alias("source_url"),
-        )
-        .select(list(SCHEMA))
-    )
+    # A full series is a million records: _columns reads them field by field and derives
+    # names, dims and periods once per distinct value. It refuses a bad record, and a number
+    # or list where text belongs; reading one record at a time then reports the first bad
+    # record in the words the parser has always used, or reads the values as it always did.
+    try:
+        cols = _columns(records, table_id)
+    except _Irregular:
+        cols = _per_record(records, table_id, source_url)
+    return cols.with_columns(
+        pl.lit(table_id).alias("table_id"),
+        pl.lit(vintage.astimezone(UTC), dtype=SCHEMA["vintage"]).alias("vintage"),
+        pl.lit(source_url).alias("source_url"),
+    ).select(list(SCHEMA))
 
 
 _PER_RECORD = (
     "indicator", "dims", "freq", "period", "period_start", "period_end", "value", "unit", "sv",
-    "sv_label", "sd_value",
+    "sv_label", "sd_value", "is_provisional", "is_revised",
 )  # fmt: skip
 
 
