@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from itertools import compress
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -232,9 +233,32 @@ _CLUSTER_RE = re.compile(
     "|".join(f"(?P<c{i}>{_alternation(_CLUSTER_TERMS[name])})" for i, name in enumerate(CLUSTERS)),
     re.ASCII,  # run on lower-cased text: a case-insensitive Unicode scan is several times slower
 )
+# Each cluster's terms alone, in Rust with every class ASCII (\s too), so that polars finds a
+# term exactly where Python's _CLUSTER_RE could.
+_CLUSTER_RUST = {
+    name: _rust(_alternation(terms)).replace(r"\s", r"(?-u:\s)")
+    for name, terms in _CLUSTER_TERMS.items()
+}
+# Every off-topic fragment starts with a literal word (after an optional \b), so a title whose
+# lower-cased text holds none of these words cannot match _OFF_TOPIC_RE, unless it has one of
+# the letters a case-insensitive pattern takes for a-z besides A-Z (İ ı ſ K).
+_LEADING_WORD_RE = re.compile(r"(?:\\b)?([a-z]+|[^\x00-\x7f]+)")
+_OFF_TOPIC_WORDS = tuple(
+    found.group(1) for found in map(_LEADING_WORD_RE.match, _OFF_TOPIC) if found is not None
+)
+_FOLDS_TO_ASCII = "[\u0130\u0131\u017f\u212a]"
 # Full stops end sentences; "6.9" and "Co. Ltd" do not (a full stop must precede a space and
 # a capital or CJK character).
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[。；！？!?;])|\n+|(?<=\.)\s+(?=[A-Z(\"“\u4e00-\u9fff])")
+# Its last branch for polars (no look-around): the full stop, the spaces and the capital.
+# Python's \s also matches \x1c-\x1f, Rust's does not.
+_STOP_SPACE_CAPITAL_RUST = r"(\.)([\s\x1c-\x1f]+)([A-Z(\"“\x{4e00}-\x{9fff}])"
+# What str.strip() strips (str.isspace), written out: Rust's whitespace lacks \x1c-\x1f.
+_PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_CUT = "\x00"  # marks sentence ends in polars (see _sentences)
 
 _COMPANY_NAME_EN_RE = re.compile(
     r"\b((?:[A-Z][A-Za-z0-9&'’.-]*\s+){0,5}?[A-Z][A-Za-z0-9&'’-]*\s*"
@@ -251,6 +275,7 @@ _COMPANY_SUFFIXES = (
     "ltd", "limited", "inc", "group", "holdings", "corporation", "有限公司", "集團", "集团",
 )  # fmt: skip
 _EVIDENCE_SEPARATOR = " … "
+_EVIDENCE_JOIN = "\n"  # how _assemble joins the title and evidence it scans
 _MAX_EVIDENCE = 4
 
 
@@ -324,13 +349,15 @@ def guess_company(texts: Sequence[str], lang: str) -> str | None:
     return None
 
 
-def _confidence(
-    strong: int, company: int, amounts: list[dict[str, Any]], jobs: int, off_topic: bool
-) -> float:
+def _biggest(amounts: Iterable[dict[str, Any]]) -> float:
+    """The largest amount stated (a range counts as its top), 0.0 for none."""
+    return max((a["value"] or a["high"] or 0.0 for a in amounts), default=0.0)
+
+
+def _confidence(strong: int, company: int, biggest: float, jobs: int, off_topic: bool) -> float:
     score = 0.45
     score += 0.2 if strong else 0.0
     score += 0.1 if company else 0.0
-    biggest = max((a["value"] or a["high"] or 0.0 for a in amounts), default=0.0)
     score += 0.1 if biggest >= 1e8 else 0.0
     score += 0.1 if jobs else 0.0
     score += 0.05 * min(strong + company - 1, 2)
@@ -338,15 +365,24 @@ def _confidence(
     return round(min(max(score, 0.05), 0.99), 2)
 
 
-def _assemble(
-    title: str,
-    text: str,
-    lang: str,
-    flagged: Iterable[tuple[str, Flags]],
-    text_clusters: tuple[str, ...] | None = None,
-) -> Candidate | None:
-    """Run the extractor on the flagged sentences and build the Candidate, if any."""
-    evidence: list[str] = []
+def _agreed(confidence: float) -> float:
+    """Both language versions agreeing is itself evidence."""
+    return round(min(confidence + 0.05, 0.99), 2)
+
+
+class _Evidence(NamedTuple):
+    """The flagged sentences of one text in which the extractor finds figures."""
+
+    sentences: tuple[str, ...]
+    amounts: tuple[dict[str, Any], ...]  # each with "sentence": its index in sentences
+    jobs: tuple[dict[str, Any], ...]
+    strong: int  # sentences with a strong term
+    company: int  # sentences with only an investing company
+
+
+def _gather(flagged: Iterable[tuple[str, Flags]]) -> _Evidence | None:
+    """Run the extractor on the flagged sentences; None when none of them holds a figure."""
+    sentences: list[str] = []
     amounts: list[dict[str, Any]] = []
     jobs: list[dict[str, Any]] = []
     strong_n = company_n = 0
@@ -354,33 +390,66 @@ def _assemble(
         found_amounts, found_jobs = _figures(sentence)
         if not found_amounts and not found_jobs:
             continue
-        index = len(evidence)
-        evidence.append(sentence)
+        index = len(sentences)
+        sentences.append(sentence)
         amounts.extend({**a, "sentence": index} for a in found_amounts)
         jobs.extend({**j, "sentence": index} for j in found_jobs)
         strong_n += int(strong)
         company_n += int(company and not strong)
-    if not evidence:
+    if not sentences:
         return None
-    off_topic = bool(_OFF_TOPIC_RE.search(title)) and not _STRONG_RE.search(title.lower())
-    # An off-topic title with a single, company-only sentence is the classic false alarm.
-    if off_topic and strong_n == 0 and len(evidence) < 2:
-        return None
-    # Evidence sentences name the cluster and company best; the rest of the text is a fallback.
-    hits = _clusters([title, *evidence]) or (
-        _clusters([text]) if text_clusters is None else text_clusters
-    )
-    company_guess = guess_company([title, *evidence], lang) or guess_company([text], lang)
+    return _Evidence(tuple(sentences), tuple(amounts), tuple(jobs), strong_n, company_n)
+
+
+def _off_topic(title: str) -> bool:
+    """Whether the title is about housing, welfare, tax, roads... and names no strong term."""
+    return bool(_OFF_TOPIC_RE.search(title)) and not _STRONG_RE.search(title.lower())
+
+
+def _false_alarm(evidence: _Evidence, off_topic: bool) -> bool:
+    """An off-topic title with a single, company-only sentence is the classic false alarm."""
+    return off_topic and evidence.strong == 0 and len(evidence.sentences) < 2
+
+
+def _candidate(
+    lang: str,
+    evidence: _Evidence,
+    off_topic: bool,
+    hits: tuple[str, ...],
+    company_guess: str | None,
+) -> Candidate:
     return Candidate(
         lang=lang,
-        evidence=tuple(evidence),
-        amounts=tuple(amounts),
-        jobs=tuple(jobs),
+        evidence=evidence.sentences,
+        amounts=evidence.amounts,
+        jobs=evidence.jobs,
         company_guess=company_guess,
         cluster_hits=hits,
         cluster_guess=cluster_of(hits),
-        confidence=_confidence(strong_n, company_n, amounts, len(jobs), off_topic),
+        confidence=_confidence(
+            evidence.strong,
+            evidence.company,
+            _biggest(evidence.amounts),
+            len(evidence.jobs),
+            off_topic,
+        ),
     )
+
+
+def _assemble(
+    title: str, text: str, lang: str, flagged: Iterable[tuple[str, Flags]]
+) -> Candidate | None:
+    """Run the extractor on the flagged sentences and build the Candidate, if any."""
+    evidence = _gather(flagged)
+    if evidence is None:
+        return None
+    off_topic = _off_topic(title)
+    if _false_alarm(evidence, off_topic):
+        return None
+    # Evidence sentences name the cluster and company best; the rest of the text is a fallback.
+    hits = _clusters([title, *evidence.sentences]) or _clusters([text])
+    company = guess_company([title, *evidence.sentences], lang) or guess_company([text], lang)
+    return _candidate(lang, evidence, off_topic, hits, company)
 
 
 def detect(title: str, text: str, lang: str) -> Candidate | None:
@@ -397,30 +466,16 @@ def detect(title: str, text: str, lang: str) -> Candidate | None:
     return _assemble(title, text, lang, flagged)
 
 
-def _merge(release: dict[str, Any], found: list[Candidate]) -> dict[str, Any]:
-    """One output row from the candidates found in the English and/or Chinese version."""
-    primary = found[0]
-    evidence = [s for c in found for s in c.evidence][:_MAX_EVIDENCE]
-    hits = tuple(dict.fromkeys(h for c in found for h in c.cluster_hits))
-    confidence = max(c.confidence for c in found)
-    if len(found) == 2:
-        # Both language versions agreeing is itself evidence.
-        confidence = round(min(confidence + 0.05, 0.99), 2)
-    return {
-        "release_id": release["release_id"],
-        "link_en": release.get("link_en"),
-        "link_zh": release.get("link_zh"),
-        "published_date_hk": release.get("published_date_hk"),
-        "title_en": release.get("title_en"),
-        "title_zh": release.get("title_zh"),
-        "evidence": _EVIDENCE_SEPARATOR.join(evidence),
-        # Amounts and jobs from one version only: the two versions state the same figures.
-        "amounts_json": json.dumps(list(primary.amounts), ensure_ascii=False),
-        "jobs_json": json.dumps(list(primary.jobs), ensure_ascii=False),
-        "company_guess": next((c.company_guess for c in found if c.company_guess), None),
-        "cluster_guess": cluster_of(hits),
-        "confidence": confidence,
-    }
+# --------------------------------------------------------------------------- whole frames
+# detect_frame gives for each release what detect gives for each of its language versions,
+# merged, but the per-release work runs in polars: Python runs only the extractor (once per
+# distinct sentence) and the few checks polars cannot settle exactly (see _candidate_rows).
+
+_RELEASE_COLUMNS = (
+    "release_id", "link_en", "link_zh", "published_date_hk", "title_en", "title_zh",
+)  # fmt: skip
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) uses
+_HOLE = "\x00"  # where a figure's sentence index goes in its JSON (JSON escapes a real \x00)
 
 
 def _documents(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -443,37 +498,245 @@ def _documents(pairs: pl.DataFrame) -> pl.DataFrame:
             )
         )
     docs = pl.concat(parts)
+    # Lower-cased once: an eager select would lower-case again for every expression using it.
     whole = pl.concat_str(["title", "text"], separator="\n").str.to_lowercase()
-    # Vectorised prefilter (Rust regex, linear time) before any Python per row.
-    kept = docs.filter(whole.str.contains(PREFILTER_PATTERN) & whole.str.contains(_HINT_RUST))
+    low = pl.col("low")
+    # Vectorised prefilter (Rust regex, linear time) before any Python per row; the figure
+    # words first, as they rule out most releases and the context pattern is the slower one.
+    kept = (
+        docs.with_columns(whole.alias("low"))
+        .filter(low.str.contains(_HINT_RUST))
+        .filter(low.str.contains(PREFILTER_PATTERN))
+        .with_columns(pl.col("text").str.to_lowercase().alias("low"))
+    )
     # Cluster words over the whole text, for releases whose evidence names no cluster.
-    low = pl.col("text").str.to_lowercase()
     return kept.with_columns(
         low.str.contains(_rust(_alternation(_CLUSTER_TERMS[name]))).alias(name) for name in CLUSTERS
+    ).drop("low")
+
+
+def _sentences(docs: pl.DataFrame) -> pl.DataFrame:
+    """One row per document title and per sentence of its text (as split_sentences splits)."""
+    # split_sentences in polars: mark each place its pattern cuts with \x00 (after a stop, on
+    # both sides of newlines and of the spaces between a full stop and a capital), split
+    # there, strip and drop the empty pieces. Texts already holding \x00 are split in Python.
+    text = pl.col("text")
+    marked = (
+        text.str.replace_all(r"[。；！？!?;]", "${0}" + _CUT)
+        .str.replace_all(r"\n+", _CUT + "${0}" + _CUT)
+        .str.replace_all(_STOP_SPACE_CAPITAL_RUST, "${1}" + _CUT + "${2}" + _CUT + "${3}")
+    )
+    pieces = marked.str.split(_CUT).list.eval(
+        pl.element().str.strip_chars(_PY_WHITESPACE).filter(pl.element() != "")
+    )
+    frame = docs.select("title", "text", pieces.alias("pieces"))
+    odd = frame.get_column("text").str.contains(_CUT, literal=True)
+    if odd.any():
+        fixed = [
+            split_sentences(t) if o else p
+            for t, o, p in zip(frame["text"], odd, frame["pieces"].to_list(), strict=True)
+        ]
+        frame = frame.with_columns(pieces=pl.Series(fixed, dtype=pl.List(pl.String)))
+    return (
+        frame.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"),
+            # The title is a sentence as it stands (not stripped).
+            pl.concat_list(pl.col("title"), "pieces").alias("sentence"),
+        )
+        .explode("sentence")
+        .filter(pl.col("sentence") != "")
     )
 
 
 def _flag_sentences(docs: pl.DataFrame) -> pl.DataFrame:
     """One row per sentence that can be evidence, with its context flags, in document order."""
-    doc_ids: list[int] = []
-    sentences: list[str] = []
-    for doc, (title, text) in enumerate(docs.select("title", "text").iter_rows()):
-        for sentence in [title, *split_sentences(text)]:
-            if sentence:
-                doc_ids.append(doc)
-                sentences.append(sentence)
-    frame = pl.DataFrame(
-        {"doc": doc_ids, "sentence": sentences},
-        schema={
-            "doc": pl.Int64,
-            "sentence": pl.String,
-        },
-    )
-    low = pl.col("sentence").str.to_lowercase()
+    low = pl.col("low")
     flags = {name: low.str.contains(src) for name, src in _FLAG_RUST.items()}
+    return (
+        _sentences(docs)
+        .with_columns(pl.col("sentence").str.to_lowercase().alias("low"))
+        .with_columns(strong=flags["strong"], company=flags["company"] & flags["invest"])
+        .filter(flags["numeral"] & flags["hint"] & (pl.col("strong") | pl.col("company")))
+        .drop("low")
+    )
+
+
+def _figure_json(items: Iterable[dict[str, Any]]) -> str:
+    """The items as json.dumps writes them in a list, each with "sentence" still a hole."""
+    # {**item, "sentence": 0} ends in ', "sentence": 0}': the 0 becomes the hole.
+    return ", ".join(_JSON.encode({**item, "sentence": 0})[:-2] + _HOLE + "}" for item in items)
+
+
+def _figure_table(sentences: pl.Series) -> pl.DataFrame:
+    """Each distinct sentence in which the extractor finds figures, with what the frame needs."""
+    rows = []
+    for sentence in sentences.unique().to_list():
+        amounts, jobs = _figures(sentence)
+        if amounts or jobs:
+            rows.append(
+                (sentence, _figure_json(amounts), _figure_json(jobs), _biggest(amounts), len(jobs))
+            )
+    schema = {
+        "sentence": pl.String(),
+        "amounts": pl.String(),
+        "jobs": pl.String(),
+        "biggest": pl.Float64(),
+        "job_count": pl.Int64(),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _evidence(sentences: pl.DataFrame) -> pl.DataFrame:
+    """One row per document with evidence: what _gather returns, amounts and jobs as JSON."""
+    evidence = sentences.join(
+        _figure_table(sentences.get_column("sentence")), on="sentence", maintain_order="left"
+    )
+    index = pl.int_range(pl.len()).over("doc").cast(pl.String)  # position among the evidence
+    figures = pl.col("amounts", "jobs").str.replace_all(_HOLE, index, literal=True)
+    listed = {
+        name: pl.format("[{}]", pl.col(name).filter(pl.col(name) != "").str.join(", "))
+        for name in ("amounts", "jobs")
+    }
+    return (
+        evidence.with_columns(figures)
+        .group_by("doc", maintain_order=True)
+        .agg(
+            pl.col("sentence").alias("evidence"),
+            pl.col("strong").sum().alias("strong_n"),
+            (pl.col("company") & ~pl.col("strong")).sum().alias("company_n"),
+            pl.col("biggest").max(),
+            pl.col("job_count").sum(),
+            listed["amounts"].alias("amounts_json"),
+            listed["jobs"].alias("jobs_json"),
+        )
+    )
+
+
+def _names(flags: dict[str, pl.Expr]) -> pl.Expr:
+    """The names whose flag is true, comma-separated, in order."""
+    named = [pl.when(flag).then(pl.lit(name)) for name, flag in flags.items()]
+    return pl.concat_str(named, separator=",", ignore_nulls=True)
+
+
+def _hints(docs: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """The documents with evidence, and what polars can tell of their titles and texts."""
+    docs = docs.with_row_index("doc").cast({"doc": pl.Int64})
+    frame = evidence.join(docs, on="doc", maintain_order="left")
+    # The text _assemble scans for clusters and companies, lower-cased as it does: polars'
+    # lower-casing differs from Python's only outside ASCII and CJK, where no term lies.
+    named = pl.concat_str(
+        "title", pl.col("evidence").list.join(_EVIDENCE_JOIN), separator=_EVIDENCE_JOIN
+    )
+    frame = frame.with_columns(named.str.to_lowercase().alias("named"))  # once, not per use
+    title, low = pl.col("title"), pl.col("named")
     return frame.with_columns(
-        strong=flags["strong"], company=flags["company"] & flags["invest"]
-    ).filter(flags["numeral"] & flags["hint"] & (pl.col("strong") | pl.col("company")))
+        (
+            title.str.to_lowercase().str.contains_any(list(_OFF_TOPIC_WORDS))
+            | title.str.contains(_FOLDS_TO_ASCII)
+        ).alias("off_topic"),
+        # guess_company returns None at once for texts without a company suffix.
+        low.str.contains_any(list(_COMPANY_SUFFIXES)).alias("company_named"),
+        pl.col("text")
+        .str.to_lowercase()
+        .str.contains_any(list(_COMPANY_SUFFIXES))
+        .alias("company_in_text"),
+        _names({name: low.str.contains(_CLUSTER_RUST[name]) for name in CLUSTERS}).alias("hits"),
+        _names({name: pl.col(name) for name in CLUSTERS}).alias("text_hits"),
+    ).drop("named", *CLUSTERS)
+
+
+def _redo(
+    frame: pl.DataFrame, column: str, rows: pl.Expr, function: Callable[..., Any], *args: str
+) -> pl.DataFrame:
+    """``frame`` with ``column`` recomputed as ``function(*args)`` in Python where ``rows``."""
+    redo = frame.select(rows).to_series()
+    if not redo.any():
+        return frame
+    values = frame.get_column(column).to_list()
+    inputs = [frame.get_column(arg).to_list() for arg in args]
+    for i in compress(range(frame.height), redo.to_list()):
+        values[i] = function(*(arg[i] for arg in inputs))
+    return frame.with_columns(pl.Series(column, values, dtype=frame.schema[column]))
+
+
+def _named_hits(title: str, evidence: list[str]) -> str:
+    """_clusters of the title and evidence, comma-separated."""
+    return ",".join(_clusters([title, *evidence]))
+
+
+def _company(title: str, evidence: list[str], text: str, lang: str, named: bool) -> str | None:
+    """_assemble's company guess (the first is skipped where polars found no suffix)."""
+    return (guess_company([title, *evidence], lang) if named else None) or guess_company(
+        [text], lang
+    )
+
+
+def _candidate_rows(docs: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """One row per candidate document: _assemble's decisions, made for whole columns."""
+    frame = _hints(docs, evidence)
+    # The polars tests above are exact where they say no; Python settles the rest: whether an
+    # off-topic word really makes the title off-topic, which of several clusters the scan
+    # takes where their terms overlap, and the company name itself.
+    frame = _redo(frame, "off_topic", pl.col("off_topic"), _off_topic, "title")
+    several = pl.col("hits").str.contains(",")
+    frame = _redo(frame, "hits", several, _named_hits, "title", "evidence")
+    frame = frame.with_columns(company_guess=pl.lit(None, pl.String()))
+    guess = pl.col("company_named") | pl.col("company_in_text")
+    args = ("title", "evidence", "text", "lang", "company_named")
+    frame = _redo(frame, "company_guess", guess, _company, *args)
+    # An off-topic title with a single, company-only sentence is the classic false alarm.
+    single = pl.col("evidence").list.len() < 2
+    false_alarm = pl.col("off_topic") & (pl.col("strong_n") == 0) & single
+    frame = frame.filter(~false_alarm).with_columns(
+        pl.when(pl.col("hits") != "").then("hits").otherwise("text_hits").alias("hits")
+    )
+    scored = ("strong_n", "company_n", "biggest", "job_count", "off_topic")
+    return _map_unique(frame, "confidence", _confidence, *scored)
+
+
+def _map_unique(
+    frame: pl.DataFrame, column: str, function: Callable[..., Any], *args: str
+) -> pl.DataFrame:
+    """``frame`` with ``column`` = ``function(*args)``, called once per distinct argument row."""
+    keys = frame.select(args).unique()
+    table = keys.with_columns(pl.Series(column, [function(*row) for row in keys.iter_rows()]))
+    return frame.join(table, on=list(args), how="left", maintain_order="left", nulls_equal=True)
+
+
+def _release_rows(pairs: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """One output row per release: its candidate versions (English first) merged."""
+    merged = (
+        candidates.group_by("row", maintain_order=True)
+        .agg(
+            pl.col("evidence").explode().head(_MAX_EVIDENCE).str.join(_EVIDENCE_SEPARATOR),
+            # Amounts and jobs from one version only: the two versions state the same figures.
+            pl.col("amounts_json", "jobs_json").first(),
+            pl.col("company_guess").drop_nulls().first(),
+            # The clusters the versions name, in order ("" where a version names none).
+            pl.col("hits").str.split(",").explode().unique(maintain_order=True),
+            pl.col("confidence").max(),
+            pl.len().alias("versions"),
+        )
+        .sort("row")
+    )
+    named = pl.col("hits").list.eval(pl.element().filter(pl.element() != ""))
+    merged = _map_unique(merged, "agreed", _agreed, "confidence").with_columns(
+        pl.when(pl.col("versions") == 2).then("agreed").otherwise("confidence").alias("confidence"),
+        # cluster_of: the one cluster named, "multiple" for several, null for none.
+        pl.when(named.list.len() > 1)
+        .then(pl.lit(MULTIPLE))
+        .otherwise(named.list.first())
+        .alias("cluster_guess"),
+    )
+    releases = pairs.select(
+        (pl.col(name) if name in pairs.columns else pl.lit(None))
+        .cast(OUTPUT_SCHEMA[name])
+        .alias(name)
+        for name in _RELEASE_COLUMNS
+    )[merged.get_column("row").to_list()]
+    return pl.concat([releases, merged.drop("row")], how="horizontal").select(
+        pl.col(name).cast(dtype) for name, dtype in OUTPUT_SCHEMA.items()
+    )
 
 
 def detect_frame(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -481,17 +744,8 @@ def detect_frame(pairs: pl.DataFrame) -> pl.DataFrame:
     if pairs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     docs = _documents(pairs)
-    flagged: dict[int, list[tuple[str, Flags]]] = {}
-    for doc, sentence, strong, company in _flag_sentences(docs).iter_rows():
-        flagged.setdefault(doc, []).append((sentence, (strong, company)))
-    found: dict[int, list[Candidate]] = {}
-    for doc, sentences in flagged.items():
-        row, lang, title, text, *in_text = docs.row(doc)
-        text_clusters = tuple(name for name, hit in zip(CLUSTERS, in_text, strict=True) if hit)
-        candidate = _assemble(title, text, lang, sentences, text_clusters)
-        if candidate is not None:
-            found.setdefault(row, []).append(candidate)
-    if not found:
+    evidence = _evidence(_flag_sentences(docs))
+    candidates = _candidate_rows(docs, evidence) if evidence.height else evidence
+    if candidates.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    rows = [_merge(pairs.row(row, named=True), found[row]) for row in sorted(found)]
-    return pl.DataFrame(rows, schema=OUTPUT_SCHEMA, orient="row")
+    return _release_rows(pairs, candidates)

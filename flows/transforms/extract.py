@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -305,6 +306,7 @@ _PERIOD_RE = re.compile(
 )
 # Sentence ends: CJK full stops anywhere, an ASCII full stop only before a space (not "6.9").
 _SENTENCE_END_RE = re.compile(r"[。；;!?！？\n]|\.(?=\s|$)")
+_SPACES_RE = re.compile(r"\s+")
 _MAX_VALUE = Decimal(10) ** 18  # far above any real announcement
 _PERIOD_AFTER = 80
 _PERIOD_BEFORE = 40
@@ -312,13 +314,24 @@ _PERIOD_BEFORE = 40
 # fewer than U.S.$ "), so the money pattern is only run from just before each number.
 _NUMBER_START_RE = re.compile(r"[0-9〇零一二兩两三四五六七八九十]")
 _LOOKBACK = 40
-# Cheap pre-filters: the job and period patterns only run where their keywords occur.
+# Cheap pre-filters: the job and period patterns only run where their keywords occur. The
+# English words are looked for in lower-cased text, which is faster than a case-insensitive
+# pattern; the only other letters a case-insensitive pattern takes for a-z are these four.
+_FOLDS_TO_ASCII_RE = re.compile("[\u0130\u0131\u017f\u212a]")  # İ ı ſ K (Kelvin)
 _JOB_HINT_EN_RE = re.compile(
-    r"(?i:job|post|position|employ|staff|worker|personnel|talent|researcher|scientist|engineer"
-    r"|professional|hire|hiring|recruit|vacanc)"
+    r"job|post|position|employ|staff|worker|personnel|talent|researcher|scientist|engineer"
+    r"|professional|hire|hiring|recruit|vacanc"
 )
+# Each verb of _JOBS_EN_VERB_RE holds one of these.
+_HIRING_WORDS = ("hir", "employ", "recruit")
 _JOB_HINT_CN_RE = re.compile(r"[職职崗岗員员人]|就業|就业|機會|机会")
 _PERIOD_HINT_RE = re.compile(r"(?i:year|decade)|年")
+# An amount needs a currency sign, code or word (each alternative of _CP and _CS holds one of
+# these), so text without any holds no amount and the money pattern need not run at all.
+_CURRENCY_SIGN_RE = re.compile(r"[$€£¥元幣币圓圆金鎊镑]")
+_CURRENCY_WORD_RE = re.compile(
+    r"hkd|usd|rmb|cny|eur|jpy|gbp|dollar|yuan|renminbi|yen|pound|sterling"
+)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -342,6 +355,78 @@ _NFKC = _NfkcTable()
 def _normalise(text: str) -> str:
     """Same-length copy of ``text`` with full-width forms folded (＄４，０００ → $4,000)."""
     return text if text.isascii() else text.translate(_NFKC)
+
+
+# --------------------------------------------------------------------------- scanning
+
+# Python's regex engine tries a pattern at every position of the text, and the amount and job
+# patterns are slow to fail (their qualifier alternatives are tried at each place). All of
+# them have one shape, though: an optional lead-in (qualifier, "between", currency) and then a
+# number. A match can therefore only begin on a number or a few words before it, where a
+# lead-in can start; _search tries just those places, left to right, and so finds exactly the
+# match ``pattern.search`` would.
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A pattern and what bounds where its matches can begin (see _search)."""
+
+    pattern: re.Pattern[str]
+    # Where a match's number can start. No lead-in holds such a character, so a match's
+    # number is the first one at or after the match's start.
+    anchors: re.Pattern[str]
+    # The most runs of whitespace a lead-in holds ("no fewer than HK$ " has four).
+    spaces: int
+
+
+# A number never starts right after a digit; Chinese numerals can start anywhere.
+_DIGITS_RE = re.compile(r"[0-9]+")
+_NUMBERS_RE = re.compile(r"[0-9]+|[〇零一二兩两三四五六七八九十]")
+# English lead-ins start where no ASCII letter precedes (each has a (?<![A-Za-z])); all the
+# others start with a non-ASCII character (CJK words, €, £, ¥, or a folded letter like "ı").
+_LEAD_IN_START_RE = re.compile(r"(?<![A-Za-z])\S|[^\x00-\x7f]")
+# Lead-ins: _BETWEEN or _QUAL (at most three runs: "no fewer than "), then for money _CP (one:
+# "HK$ "). The hiring-verb patterns are cheap to run everywhere and are not scanned this way.
+_MONEY_SCAN = _Scan(_MONEY_RE, _NUMBERS_RE, spaces=4)
+_JOBS_EN_SCAN = _Scan(_JOBS_EN_RE, _DIGITS_RE, spaces=3)
+_JOBS_CN_SCAN = _Scan(_JOBS_CN_RE, _NUMBERS_RE, spaces=1)
+
+
+# Read backwards from a number: the token touching it, then up to N runs of whitespace each
+# followed by a token; the match stops before the run a lead-in cannot reach.
+_BACKWARDS_RE = {spaces: re.compile(rf"\S*(?:\s+\S*){{0,{spaces}}}") for spaces in range(5)}
+
+
+def _lead_in_floor(norm: str, floor: int, number: int, spaces: int) -> int:
+    """Leftmost start, not before ``floor``, of a lead-in ending at ``number``."""
+    # A lead-in does not start with whitespace and holds at most ``spaces`` runs of it.
+    found = _BACKWARDS_RE[spaces].match(norm[floor:number][::-1])
+    assert found is not None  # every part of the pattern is optional
+    return number - found.end()
+
+
+def _search(scan: _Scan, norm: str, start: int) -> re.Match[str] | None:
+    """``scan.pattern.search(norm, start)``, trying only where a match can begin."""
+    floor = start
+    match = scan.pattern.match
+    for anchor in scan.anchors.finditer(norm, start):
+        number = anchor.start()
+        lowest = _lead_in_floor(norm, floor, number, scan.spaces)
+        for lead in _LEAD_IN_START_RE.finditer(norm, lowest, number):
+            if (found := match(norm, lead.start())) is not None:
+                return found
+        if (found := match(norm, number)) is not None:
+            return found
+        floor = anchor.end()  # a later match's lead-in cannot hold these digits
+    return None
+
+
+def _finditer(scan: _Scan, norm: str) -> Iterator[re.Match[str]]:
+    """``scan.pattern.finditer(norm)`` (its matches are never empty: each holds a number)."""
+    pos = 0
+    while (found := _search(scan, norm, pos)) is not None:
+        yield found
+        pos = found.end()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -475,7 +560,7 @@ def _qualifier(m: re.Match[str], mid: str | None, post: str | None) -> str:
     """Qualifier code from the words before, inside ("4000多") or after ("以上") the number."""
     for word in (m.group("q"), mid, post):
         if word:
-            return _QUALIFIER_OF.get(re.sub(r"\s+", " ", word.strip()).lower(), "exact")
+            return _QUALIFIER_OF.get(_SPACES_RE.sub(" ", word.strip()).lower(), "exact")
     return "exact"
 
 
@@ -604,7 +689,7 @@ def _find_amounts(text: str, norm: str, dollar: str) -> list[Amount]:
     for number in _NUMBER_START_RE.finditer(norm):
         if number.start() < pos:
             continue
-        m = _MONEY_RE.search(norm, max(pos, number.start() - _LOOKBACK))
+        m = _search(_MONEY_SCAN, norm, max(pos, number.start() - _LOOKBACK))
         if m is None:
             break
         end, parsed = _amount_at(m, norm)
@@ -647,43 +732,38 @@ def _job_count(number: str, scale: str | None) -> int | None:
     return int(value) if value == value.to_integral_value() and 0 < value < 10**9 else None
 
 
-def _group(m: re.Match[str], name: str) -> str | None:
-    """Named group, or None when the pattern has no such group."""
-    return m.group(name) if name in m.re.groupindex else None
-
-
 def _jobs_from(m: re.Match[str], text: str, span: tuple[int, int]) -> Jobs | None:
     """Build a Jobs record from any of the job patterns."""
     start, end = span
-    scale = _group(m, "s1")
+    group = m.groupdict().get  # None for a group the pattern lacks, as for one that missed
+    scale = group("s1")
     low = _job_count(m.group("n1"), scale)
-    n2 = _group(m, "n2")
+    n2 = group("n2")
     if n2 is not None:
-        high = _job_count(n2, _group(m, "s2") or scale)
+        high = _job_count(n2, group("s2") or scale)
         if low is None or high is None or low >= high:
             return None
         return Jobs(text[start:end], start, end, None, low, high, "range")
     if low is None:
         return None
-    post = _group(m, "post2") or _group(m, "post")
-    qualifier = _qualifier(m, _group(m, "m1"), post) if not _group(m, "btw") else "exact"
+    post = group("post2") or group("post")
+    qualifier = _qualifier(m, group("m1"), post) if not group("btw") else "exact"
     return Jobs(text[start:end], start, end, low, None, None, qualifier)
 
 
-def _find_jobs(text: str, norm: str, taken: list[tuple[int, int]]) -> list[Jobs]:
+def _find_jobs(
+    text: str, norm: str, taken: list[tuple[int, int]], english: bool, hiring: bool
+) -> list[Jobs]:
     """Every job figure not inside a money span, left to right, none overlapping."""
     candidates: list[Jobs] = []
-    english = _JOB_HINT_EN_RE.search(norm) is not None
-    chinese = _JOB_HINT_CN_RE.search(norm) is not None
-    for pattern, wanted, span in (
-        (_JOBS_EN_RE, english, 0),
-        (_JOBS_EN_VERB_RE, english, "body"),
-        (_JOBS_CN_RE, chinese, 0),
-        (_JOBS_CN_VERB_RE, chinese, "body"),
+    chinese = not norm.isascii() and _JOB_HINT_CN_RE.search(norm) is not None
+    for found, span in (
+        (_finditer(_JOBS_EN_SCAN, norm) if english else (), 0),
+        (_JOBS_EN_VERB_RE.finditer(norm) if hiring else (), "body"),
+        (_finditer(_JOBS_CN_SCAN, norm) if chinese else (), 0),
+        (_JOBS_CN_VERB_RE.finditer(norm) if chinese else (), "body"),
     ):
-        if not wanted:
-            continue
-        for m in pattern.finditer(norm):
+        for m in found:
             job = _jobs_from(m, text, m.span(span))
             if job is not None:
                 candidates.append(job)
@@ -699,6 +779,16 @@ def _find_jobs(text: str, norm: str, taken: list[tuple[int, int]]) -> list[Jobs]
 # --------------------------------------------------------------------------- entry point
 
 
+def _keywords(norm: str) -> tuple[bool, bool, bool]:
+    """Whether the text can hold an amount, an English job figure, a hiring verb."""
+    low = norm.lower()
+    folds = _FOLDS_TO_ASCII_RE.search(norm) is not None
+    money = folds or bool(_CURRENCY_SIGN_RE.search(norm) or _CURRENCY_WORD_RE.search(low))
+    english = folds or _JOB_HINT_EN_RE.search(low) is not None
+    hiring = english and (folds or any(verb in low for verb in _HIRING_WORDS))
+    return money, english, hiring
+
+
 def extract(text: str, dollar: str = "HKD") -> Extraction:
     """Money amounts and job figures in ``text``; bare "$"/"元" mean ``dollar`` (default HKD)."""
     if not isinstance(dollar, str) or dollar.upper() not in CURRENCIES:
@@ -711,6 +801,7 @@ def extract(text: str, dollar: str = "HKD") -> Extraction:
     norm = _normalise(text)
     if _NUMBER_START_RE.search(norm) is None:
         return Extraction((), ())
-    amounts = _find_amounts(text, norm, dollar)
-    jobs = _find_jobs(text, norm, [(a.start, a.end) for a in amounts])
+    money, english, hiring = _keywords(norm)
+    amounts = _find_amounts(text, norm, dollar) if money else []
+    jobs = _find_jobs(text, norm, [(a.start, a.end) for a in amounts], english, hiring)
     return Extraction(tuple(amounts), tuple(jobs))

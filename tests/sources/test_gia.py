@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flows.sources import gia
 from flows.sources.errors import SourceError
@@ -202,3 +205,110 @@ def test_snapshot_feeds_parse(name: str, lang: str) -> None:
     assert df["link"].str.starts_with("https://www.info.gov.hk/gia/").all()
     assert df["published_date_hk"].null_count() == 0
     assert (df["description_text"].str.len_chars() > 0).all()
+
+
+# --------------------------------------------------------------------------- both parse paths
+# Feeds of COLUMNS_FROM items or more are parsed column by column in polars, smaller ones item
+# by item: every feed must give the same frame either way.
+
+# TEST VALUES: items for the corners where polars' regex or date parsing differs from Python's.
+ODD_ITEMS = [
+    item("T &amp;amp; U", f"  {LINK_A}  ", "&lt;p&gt;x&lt;/p&gt;&amp;lt;b&amp;gt;", "Wed, 02 Jan 2030 12:30:00 -0000"),
+    item("lower-case month", LINK_B, "a\u00a0b\u3000c  d", "Wed, 02 jan 2030 12:30:00 +0800"),
+    item("no weekday", "https://x/P2030010200333/", "", "02 Jan 2030 12:30:00 +0800"),
+    item("named zone", "https://x/aP2030010200444.htm", "", "Wed, 02 Jan 2030 12:30:00 GMT"),
+    item("two-digit year", "https://x/P20300102004441.htm", "", "Wed, 02 Jan 30 12:30:00 +0800"),
+    item("leap second", "https://x/P2030010200555#x", "", "Wed, 02 Jan 2030 12:30:60 +0800"),
+    item("31 February", "https://x/P2030023100555", "", "Thu, 31 Feb 2030 12:30:00 +0800"),
+    item("full-width digits", "https://x/P２０３００１０２００６６６.htm", "", "Wed, 02 Jan 2030 12:30:00 +0099"),
+    item("zone out of range", "https://x/P2030010200777.htm?P2030010200778.htm", "", "Wed, 02 Jan 2030 12:30:00 +2400"),
+    item("far zone", "P2030010200888", "", "Fri, 31 Dec 1999 23:59:59 -2359"),
+    item("year 99", "x", "", "Fri, 31 Dec 0099 23:59:59 +0800"),
+    item("blocks", "https://x/P2030010200999.htm", "<![CDATA[<SCRIPT type='x'>bad</script > ok <Style>s</STYLE><br/>a<BR>b</p>c< br>d</h7>e]]>"),
+    item("odd tags", "https://x/P2030010201000.htm", "<![CDATA[<scrıpt>x</scrıpt> <brä>y <style>a<script>b</style>c</script> d <p 中>e</p> f < g 中 ]]>"),
+    item("escaped script", "", "&amp;lt;script&amp;gt;evil()&amp;lt;/script&amp;gt; &amp;#133; &amp;nbsp;x", "Wed, 02 Jan 2030 12:30:00 +08:00"),
+    item("", "https://x/P2030010201001.htm", "<![CDATA[\u0085x\u2028y\u200bz\ufeff]]>", ""),
+    item("<![CDATA[<b>bold</b> title]]>", "https://x/P2030010201002.htm", "<p>para <b>b</b></p>tail", "Mon, 01 Jan 2024 00:00:00 +0000"),
+    item("no link", None, "", "Mon, 01 Jan 2024 07:59:59 +0800"),
+    item("no link", None, "", "Mon, 01 Jan 2024 08:00:00 +0800"),
+    item("same link again", "https://x/P2030010201001.htm", "dup"),
+    "<item><title>A<b>B</b>C</title><link>https://x/<i>P2030010201003</i>.htm</link>"
+    "<description>d<x a='1' b=\"&amp;\">in</x>t<y/></description>"
+    "<pubDate>Wed, 02 Jan 2030 12:30:00 +0800</pubDate><pubDate>ignored</pubDate></item>",
+    "<item></item>",
+    "<item><title/><link/><description/><pubDate/></item>",
+]  # fmt: skip
+
+
+def both_paths(raw: bytes, lang: str = "en") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The frame parse_feed makes item by item, and the one it makes column by column."""
+    channel = gia._load_root(raw, URL).find("channel")
+    assert channel is not None
+    items = channel.findall("item")
+    return gia._parse_rows(items, lang, URL), gia._parse_columns(items, lang, URL)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        feed(""),
+        feed("".join(ODD_ITEMS)),
+        *(feed(odd) for odd in ODD_ITEMS),
+        (SNAPSHOT / "general_en.xml").read_bytes(),
+        (SNAPSHOT / "general_zh.xml").read_bytes(),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_column_path_gives_the_item_path_frame(raw: bytes, lang: str) -> None:
+    by_item, by_column = both_paths(raw, lang)
+    assert by_column.schema == by_item.schema == gia.SCHEMA
+    assert by_column.equals(by_item)
+
+
+def test_big_feeds_take_the_column_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = "".join(
+        ODD_ITEMS[i % len(ODD_ITEMS)].replace("2030", f"2{i % 10:03d}") for i in range(1_200)
+    )
+    raw = feed(items)
+    columns = gia.parse_feed(raw, lang="en", source_url=URL)
+    monkeypatch.setattr(gia, "COLUMNS_FROM", 10**9)
+    assert columns.equals(gia.parse_feed(raw, lang="en", source_url=URL))
+
+
+FIELD_PIECES = [
+    "a", " ", "&amp;", "&lt;p&gt;", "&lt;/p&gt;", "<![CDATA[<br>]]>", "中", "\u3000", "&amp;amp;",
+    "&#160;", "P2024031000345", "https://x/", ".htm", "p", "_", "?", "Sun, 10 Mar 2024 00:30:00 +0800",
+    "Mon", ", ", "10 Mar 2024", "12:00:00", "+0800", "-0000", "ı", "<![CDATA[<script>x</script>]]>",
+    "<![CDATA[<style>]]>", "<![CDATA[<p 中>]]>",
+]  # fmt: skip
+FIELDS = st.lists(st.sampled_from(FIELD_PIECES), max_size=6).map("".join)
+ITEMS = st.builds(item, FIELDS, st.one_of(st.none(), FIELDS), FIELDS, st.one_of(st.none(), FIELDS))
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(ITEMS, min_size=1, max_size=6))
+def test_both_paths_agree_on_generated_items(items: list[str]) -> None:
+    by_item, by_column = both_paths(feed("".join(items)))
+    assert by_column.equals(by_item)
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        (feed(""), True),
+        (b'<?xml version="1.0"?><!-- note --><rss/>', True),
+        (b'<?xml version="1.0"?><!DOCTYPE rss><rss/>', False),
+        (BILLION_LAUGHS, False),
+        (b"not xml", False),
+        (b"", False),
+    ],
+)
+def test_only_documents_without_a_doctype_skip_defusedxml(raw: bytes, plain: bool) -> None:
+    assert gia._plain_prolog(raw) is plain
+
+
+def test_a_doctype_without_entities_still_parses() -> None:
+    raw = feed(item("A", LINK_A)).replace(b"<rss", b"<!DOCTYPE rss>\n<rss", 1)
+    assert gia.parse_feed(raw, lang="en", source_url=URL)["release_id"].to_list() == [
+        "P2030010200111"
+    ]

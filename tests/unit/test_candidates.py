@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -151,3 +153,98 @@ def test_throughput_on_10000_items() -> None:
     # 100,000 items must take well under a minute; this mix is ~30% candidates, far denser than
     # a real feed, and the machine may be shared, hence the margin.
     assert elapsed < 8.0, elapsed
+
+
+# --------------------------------------------------------------------------- frame = detect
+# detect_frame runs detect's decisions over whole columns in polars; per release it must give
+# what detect gives for each language version, merged.
+
+
+def merged(release: dict[str, Any], found: list[candidates.Candidate]) -> dict[str, Any]:
+    """The output row for one release from detect's candidates (English first)."""
+    hits = tuple(dict.fromkeys(h for c in found for h in c.cluster_hits))
+    confidence = max(c.confidence for c in found)
+    if len(found) == 2:
+        confidence = round(min(confidence + 0.05, 0.99), 2)
+    return {
+        **{name: release.get(name) for name in ("release_id", "link_en", "link_zh")},
+        **{name: release.get(name) for name in ("published_date_hk", "title_en", "title_zh")},
+        "evidence": " … ".join([s for c in found for s in c.evidence][:4]),
+        "amounts_json": json.dumps(list(found[0].amounts), ensure_ascii=False),
+        "jobs_json": json.dumps(list(found[0].jobs), ensure_ascii=False),
+        "company_guess": next((c.company_guess for c in found if c.company_guess), None),
+        "cluster_guess": candidates.cluster_of(hits),
+        "confidence": confidence,
+    }
+
+
+def mixed_pairs() -> pl.DataFrame:
+    """TEST VALUES: releases pairing labelled English and Chinese texts, some one-sided."""
+    rows = labelled()
+    en = [r for r in rows if r["lang"] == "en"]
+    zh = [r for r in rows if r["lang"] == "zh"]
+    titles = ["LCQ5: Public housing", "ABC Holdings Limited opens plant", "委任公告", ""]
+    records = []
+    for i in range(90):
+        e = en[i % len(en)] if i % 5 != 4 else None
+        z = zh[i % len(zh)] if i % 3 != 2 else None
+        records.append(
+            {
+                "release_id": f"P2030010{i:06d}",
+                "link_en": f"https://example.org/{i}.htm" if e else None,
+                "title_en": (titles[i % 4] if i % 6 == 1 else e["title"]) if e else None,
+                "text_en": e["text"] if e else None,
+                "title_zh": (titles[i % 4] if i % 7 == 1 else z["title"]) if z else None,
+                "text_zh": z["text"] if z else None,
+            }
+        )
+    return pl.DataFrame(records, schema=dict.fromkeys(records[0], pl.String()))
+
+
+@pytest.mark.parametrize("make", [mixed_pairs, lambda: synthetic_pairs(300)])
+def test_detect_frame_is_detect_per_release(make: Any) -> None:
+    pairs = make()
+    expected = []
+    for release in pairs.iter_rows(named=True):
+        found = [
+            c
+            for lang in ("en", "zh")
+            if (c := detect(release.get(f"title_{lang}"), release.get(f"text_{lang}"), lang))
+        ]
+        if found:
+            expected.append(merged(release, found))
+    assert expected
+    assert detect_frame(pairs).to_dicts() == expected
+
+
+SPLIT_PIECES = [
+    "a", "B", "中", ".", ";", "。", "；", "！", "？", "!", "?", "\n", " ", "\t", "\x1c", "\u3000",
+    "\xa0", "(", '"', "“", "6.9", "Co. Ltd", "\r", "\x00",
+]  # fmt: skip
+
+
+def test_sentences_are_split_as_split_sentences() -> None:
+    # TEST VALUES: random strings of the characters the sentence pattern cares about.
+    rng = random.Random(7)
+    texts = ["".join(rng.choices(SPLIT_PIECES, k=rng.randint(0, 25))) for _ in range(5_000)]
+    titles = [rng.choice(["", " t ", "T"]) for _ in texts]
+    found = candidates._sentences(pl.DataFrame({"title": titles, "text": texts}))
+    got: list[list[str]] = [[] for _ in texts]
+    for doc, sentence in found.iter_rows():
+        got[doc].append(sentence)
+    expected = [
+        [s for s in [title, *candidates.split_sentences(text)] if s]
+        for title, text in zip(titles, texts, strict=True)
+    ]
+    assert got == expected
+
+
+def test_python_whitespace_is_spelled_out_in_full() -> None:
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert spaces == candidates._PY_WHITESPACE
+
+
+def test_off_topic_words_start_every_off_topic_fragment() -> None:
+    assert len(candidates._OFF_TOPIC_WORDS) == len(candidates._OFF_TOPIC)
+    for word, fragment in zip(candidates._OFF_TOPIC_WORDS, candidates._OFF_TOPIC, strict=True):
+        assert fragment.removeprefix(r"\b").startswith(word)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flows.transforms import extract as extract_module
 from flows.transforms.extract import CURRENCIES, QUALIFIERS, Amount, Extraction, Jobs, extract
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "extract_phrasings.csv"
@@ -384,3 +385,45 @@ def test_arbitrary_text_never_raises_and_spans_hold(text: str) -> None:
         [(a.start, a.end) for a in result.amounts] + [(j.start, j.end) for j in result.jobs]
     )
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
+
+
+# --------------------------------------------------------------------------- scanning
+# The amount and job patterns are only tried near numbers (extract._search); that must find
+# exactly what Python's own scan finds, wherever the lead-in words and spaces fall.
+
+SCAN_TOKENS = [
+    *TRICKY_TOKENS, "no fewer than ", "not  less\tthan  ", "in excess of\n", "a maximum of ",
+    "approx. ", "U.S.$", "HKD ", "€", "約", "超過 ", "介乎", "至", "-", "1,234", "4 100", "A320 ",
+    "x5", "between\u3000", "ſome ", "ıN EXCESS OF ", "  ", "high-quality ", "R&D ", "staff",
+    "hire ", "employing ", "recruit\u00a0", "people",
+]  # fmt: skip
+SCAN_TEXTS = st.lists(st.sampled_from(SCAN_TOKENS), max_size=30).map("".join)
+SCANS = [extract_module._MONEY_SCAN, extract_module._JOBS_EN_SCAN, extract_module._JOBS_CN_SCAN]
+
+
+def spans(matches: Any) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+    return [(m.span(), m.groupdict()) for m in matches]
+
+
+@settings(max_examples=1_500, deadline=None, database=None)
+@given(st.one_of(SCAN_TEXTS, st.sampled_from([p.text for p in PHRASINGS])))
+def test_scans_find_what_the_patterns_find(text: str) -> None:
+    norm = extract_module._normalise(text)
+    # The keyword pre-filters only skip patterns that cannot match.
+    money, english, hiring = extract_module._keywords(norm)
+    assert money or not extract_module._find_amounts(text, norm, "HKD")
+    assert english or not extract_module._JOBS_EN_RE.search(norm)
+    assert hiring or not extract_module._JOBS_EN_VERB_RE.search(norm)
+    for scan in SCANS:
+        assert spans(extract_module._finditer(scan, norm)) == spans(scan.pattern.finditer(norm))
+        for start in range(0, len(norm) + 1, 3):
+            expected = scan.pattern.search(norm, start)
+            found = extract_module._search(scan, norm, start)
+            assert spans([found] if found else []) == spans([expected] if expected else [])
+
+
+def test_lead_ins_fit_the_scan_bounds() -> None:
+    # _JOBS_EN_SCAN allows three runs of whitespace before the number: two inside the longest
+    # qualifier and the one after it (money adds one for the currency).
+    assert max(len(word.split()) for word in extract_module._QUALIFIER_OF) <= 3
+    assert extract_module._JOBS_EN_SCAN.spaces == 3 and extract_module._MONEY_SCAN.spaces == 4
