@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
 import json
 from pathlib import Path
 from typing import Any
+
+import pydantic_core
 
 from flows.sources.register import column_name
 from flows.warehouse import sha256_of
@@ -37,7 +40,10 @@ def _csv_header(raw: bytes) -> list[str]:
 
 def _json_keys(raw: bytes) -> list[str]:
     """Keys of the records of a C&SD (dataSet[]) or HKMA (result.records[]) payload."""
-    data = json.loads(raw)
+    try:  # jiter (as flows/sources/censtatd.py): a 1M-record payload in a third of json's time
+        data = pydantic_core.from_json(raw.removeprefix(codecs.BOM_UTF8), cache_strings="keys")
+    except ValueError:
+        data = json.loads(raw)
     records = data.get("dataSet") if isinstance(data, dict) else None
     if records is None and isinstance(data, dict):
         records = (data.get("result") or {}).get("records")
