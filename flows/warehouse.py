@@ -21,6 +21,9 @@ from flows.resources import sql_dir
 LAYERS = ("raw", "core", "marts", "meta")
 # Files are written in the v1.4.0 storage format so analysts' duckdb CLI 1.5.x can open them.
 STORAGE_VERSION = "v1.4.0"
+# DuckDB takes 80% of the machine's memory by default; a nightly writer on a shared machine
+# holds its buffer pool to this and spills the rest to <warehouse>.tmp/ (joins, aggregates).
+WRITER_MEMORY_LIMIT = "3GB"
 
 
 class WarehouseBusy(RuntimeError):
@@ -33,7 +36,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     # without it DuckDB keeps TIMESTAMPTZ in UTC, as the contracts declare.
     if read_only:
         return duckdb.connect(str(path), read_only=True)
-    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "storage_compatibility_version": STORAGE_VERSION,
+        "memory_limit": WRITER_MEMORY_LIMIT,
+    }
+    return duckdb.connect(str(path), config=config)
 
 
 def sql_file(name: str) -> str:
