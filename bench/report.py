@@ -51,6 +51,10 @@ def _value(res: dict[str, Any], name: str) -> str:
         return _n(m["median_s"], 2)
     if m.get("timeouts"):
         return f"TIMEOUT (>{res.get('timeout_s', '?'):.0f} s)"
+    if m.get("killed"):
+        return "FAILED (killed: out of memory)"
+    if m.get("skipped") and not m.get("failures"):
+        return "skipped"
     return "FAILED"
 
 
@@ -170,6 +174,8 @@ def section(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[str]:
             runs += f", {meas['timeouts']} timeout"
         if meas.get("failures"):
             runs += f", {meas['failures']} failed"
+        if meas.get("skipped"):
+            runs += f", {meas['skipped']} skipped"
         lines.append(
             f"| {name} | {_value(res, name)} | "
             + (f"{_n(meas['min_s'], 2)}–{_n(meas['max_s'], 2)}" if ok else "—")
@@ -266,39 +272,42 @@ def gia_section(results: list[dict[str, Any]]) -> list[str]:
 
 
 PROFILE_NOTES = """\
-Top five at 1M rows, cold (share of busy-thread samples; top-level split: register 42.7%,
-reports 26.9%, official sources 15.6%, outside the flow (imports, Prefect) 7.2%, candidates 4.0%):
+Read at 100k rows, where the fixed inputs (the 1,000,000-point C&SD payload, the 100,000-item
+feed) dominate. Top-level split of the samples: imports outside the flow 25.9% (Prefect, GX,
+polars, DuckDB: the import floor), reports 19.6%, official sources 17.7%, outside the flow's
+steps (Prefect engine, heartbeats, logging) 13.8%, building the marts 9.9%, register 5.8%,
+press-release candidates 5.1%, migrate 1.9%.
 
-1. **amount_text cross-check, 24.6%**: `stated_text_mismatches` runs the extractor
-   (`_find_amounts`, `_find_jobs`, regexes) once per register row inside `load_register`.
-   Extracting once per distinct `amount_text` (the text repeats a lot) or in polars would
-   remove most of it.
-2. **investment report, 23.2%**: `write_investment_report` (reports/site.py) renders HTML
-   tables through `DataFrame.rows()` over every commitment, plus `snapshot_columns` 3.4%.
-   Bounding the tables (top N) or writing them from DuckDB would cut it.
-3. **official sources, 15.6%**: the 1,000,000-point C&SD payload (Python loop per data point
-   in `censtatd.parse` 5.0%; the rest is building the frame, row hashes and the insert).
-4. **register load in DuckDB, ~7.5%** (SCD-2 merge through `run_sql` 2.8% plus the inserts,
-   4.7% self in `load_register`; DuckDB's own worker threads are not sampled by py-spy).
-5. **quarantine rows, 5.6%**: `quarantine_frame` builds one dict per failing row and looks
-   rows up through `iter_rows`; then imports 5.1%, GX result objects for Data Docs
-   (`Outcome.gx_result`) 3.1%. Validation itself is now 0.2% (polars engine) and the
-   transform 1.3%.
+1. **Imports**: the import floor is paid by every run; hkam cold cannot go below it, which is
+   why `hkam_cold_s / floor_s <= 2` (a DuckDB-only CTAS) is out of reach at 100k and 1M.
+2. **Reports, 19.6%**: the schema-drift table reads the keys of the 145 MB C&SD payload once
+   per new file (cached by hash afterwards; now through jiter), and the exports write every mart
+   as CSV and Parquet with DuckDB COPY (the 1M-row macro mart is most of it).
+3. **Official sources, 17.7%**: C&SD decoding (jiter) and its 1M-row insert; the per-record
+   Python loop of the previous profile is gone.
+4. **Marts, 9.9%**: rebuilding marts.macro_first_and_latest (a GROUP BY over the 1M macro rows)
+   and the commitment marts; paid only by runs that landed new data.
+5. Register, candidates and validation are now small at 100k; at 1M and 10M the register's
+   polars frames (raw text, typed, staged) and DuckDB's inserts grow with the rows, and they
+   are what peak RSS follows.
 
-The no-change run (58 s of flow time at 1M) spends under 1 s in Prefect tasks: the rest is
-outside them (working copy of the warehouse, reports over the whole warehouse, publish); the
-reports are the likely bulk, as in the cold profile. Peak RSS (6.2 GB cold, 5.9 GB no-change at
-1M) also points at the reports and the quarantine/cross-check paths, which hold Python
-objects per row.
+The 1M profile (bench/results/profile_1m.*) was recorded at the start of this work, before
+the quarantine join, the index-free tables, the materialised marts and the vectorised C&SD,
+GIA and candidate paths.
 """
 
 
 def profile_section(results: Path) -> list[str]:
-    path = results / "profile_1m.json"
+    path = results / "profile_100000.json"
     if not path.exists():
         return []
     prof = json.loads(path.read_text(encoding="utf-8"))
-    lines = ["## Where hkam cold spends its time (1M rows, py-spy)", "", prof.get("intro", ""), ""]
+    lines = [
+        "## Where hkam cold spends its time (100k rows, py-spy)",
+        "",
+        prof.get("intro", ""),
+        "",
+    ]
     for title, key in (("Stages (inclusive)", "stages"), ("Functions (self time)", "self")):
         rows = prof.get(key) or []
         if rows:

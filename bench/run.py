@@ -433,8 +433,14 @@ def summarise(runs: list[dict[str, Any]], rows: int, floor_s: float | None) -> d
         "timeouts": sum(r["status"] == "timeout" for r in runs),
         "failures": sum(r["status"] == "failed" for r in runs),
     }
+    summary["skipped"] = sum(r["status"] == "skipped" for r in runs)
     if not ok or len(ok) < len(runs):
         summary["median_s"] = None  # a timeout or failure is never reported as a number
+        measured = [r["peak_rss_mb"] for r in runs if r.get("peak_rss_mb") is not None]
+        if measured:  # how far a failed run got (an out-of-memory kill shows here)
+            summary["peak_rss_mb_max"] = round(max(measured), 1)
+        # SIGKILL (-9) with nothing on stderr is the kernel's out-of-memory killer here.
+        summary["killed"] = sum(r.get("returncode") == -9 for r in runs)
         if ok:
             summary["median_s_of_ok_runs"] = statistics.median(r["wall_s"] for r in ok)
         return summary
@@ -533,8 +539,14 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
                 cold = measure("hkam cold", hkam, **go)
                 runs["hkam cold"].append(cold)
                 stages.append(prefect_stages(api))
-                runs["hkam no-change"].append(measure("hkam no-change", hkam, **go))
-                nochange_stages.append(prefect_stages(api))
+                if cold["status"] == "ok":
+                    runs["hkam no-change"].append(measure("hkam no-change", hkam, **go))
+                    nochange_stages.append(prefect_stages(api))
+                else:  # nothing was published: a rerun would be another cold run
+                    runs["hkam no-change"].append(
+                        {"name": "hkam no-change", "status": "skipped", "wall_s": None,
+                         "reason": f"hkam cold {cold['status']}: no warehouse to rerun on"}
+                    )  # fmt: skip
                 runs["naive"].append(
                     measure(
                         "naive",

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from flows.warehouse import migrate
+from flows.warehouse import migrate, refresh_marts
 
 BN = 1_000_000_000
 # commitment_id, party, announced_on, amount_hkd, jobs, scope, is_cumulative, series, covered_by, phasing
@@ -50,6 +50,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
                     now,
                 ],
             )
+        refresh_marts(c, "test")  # marts are tables: built from the rows above, as a run does
         yield c
 
 
@@ -103,6 +104,7 @@ def test_withdrawn_counts_nothing(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "UPDATE core.investment_commitment_history SET status = 'withdrawn' WHERE commitment_id = 'j2-semiconductor-2023-10'"
     )
+    refresh_marts(con, "test")
     total = scalar(con, "SELECT sum(total_hkd) FROM marts.investment_by_sector_year")
     assert total == pytest.approx((50 + 14 + 3) * BN)
 
