@@ -51,7 +51,7 @@ def _value(res: dict[str, Any], name: str) -> str:
         return _n(m["median_s"], 2)
     if m.get("timeouts"):
         return f"TIMEOUT (>{res.get('timeout_s', '?'):.0f} s)"
-    if m.get("killed"):
+    if m.get("killed") or any(r.get("returncode") in (-9, 137) for r in m.get("runs", [])):
         return "FAILED (killed: out of memory)"
     if m.get("skipped") and not m.get("failures"):
         return "skipped"
@@ -68,7 +68,11 @@ def targets(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[tuple[st
         res.get("mart_query_p95_ms"),
     )
 
+    cold_failed = res["measurements"]["hkam cold"].get("median_s") is None
+
     def verdict(ok: bool | None, note: str = "") -> str:
+        if ok is None and cold_failed:  # every hkam figure needs a finished cold run
+            return "**not met** (hkam cold did not finish)"
         base = "n/a" if ok is None else ("**met**" if ok else "**not met**")
         return f"{base}{note}"
 
@@ -121,6 +125,8 @@ def targets(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[tuple[st
                 verdict(growth <= scale),
             )
         )
+    elif prev and cold_failed:
+        out.append(("growth ≤ linear", "—", "**not met** (hkam cold did not finish)"))
     else:
         out.append(("growth ≤ linear", "—", "n/a (needs a smaller size)"))
     return out
@@ -184,6 +190,11 @@ def section(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[str]:
             + f" | {_n(meas.get('peak_rss_mb'), 0)} / {_n(meas.get('peak_rss_mb_max'), 0)}"
             + f" | {_n(meas.get('tree_peak_rss_mb'), 0)} | {runs} |"
         )
+    for run in res["measurements"]["hkam cold"].get("runs", []):
+        if run.get("status") == "failed":  # where the run was when it stopped
+            last = [ln.split(" - ", 1)[-1] for ln in (run.get("stderr_tail") or "").splitlines()]
+            said = "; ".join(x.strip() for x in last if x.strip())[-400:]
+            lines += ["", f"hkam cold stopped (exit {run.get('returncode')}) after: {said}"]
     lines += ["", "| target | measured | verdict |", "| --- | --- | --- |"]
     lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(res, smaller)]
     cold = dict(_stage_medians(res))

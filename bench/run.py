@@ -439,8 +439,9 @@ def summarise(runs: list[dict[str, Any]], rows: int, floor_s: float | None) -> d
         measured = [r["peak_rss_mb"] for r in runs if r.get("peak_rss_mb") is not None]
         if measured:  # how far a failed run got (an out-of-memory kill shows here)
             summary["peak_rss_mb_max"] = round(max(measured), 1)
-        # SIGKILL (-9) with nothing on stderr is the kernel's out-of-memory killer here.
-        summary["killed"] = sum(r.get("returncode") == -9 for r in runs)
+        # SIGKILL with nothing on stderr is the kernel's out-of-memory killer here (-9 from
+        # Popen, 137 = 128 + 9 when GNU time reports its child's death).
+        summary["killed"] = sum(r.get("returncode") in (-9, 137) for r in runs)
         if ok:
             summary["median_s_of_ok_runs"] = statistics.median(r["wall_s"] for r in ok)
         return summary
