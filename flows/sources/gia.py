@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from itertools import compress
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, fromstring, tostring
@@ -21,6 +20,7 @@ import defusedxml.ElementTree as SafeET
 import httpx
 import polars as pl
 
+from flows.frames import redo_where
 from flows.sources import http, urls
 from flows.sources.errors import SourceError
 
@@ -311,20 +311,6 @@ def _pubdate_column() -> pl.Expr:
     return pl.when(usual).then(utc).dt.replace_time_zone("UTC").alias("published_at")
 
 
-def _redo(
-    frame: pl.DataFrame, column: str, rows: pl.Expr, function: Callable[..., Any], *args: str
-) -> pl.DataFrame:
-    """``frame`` with ``column`` recomputed as ``function(*args)`` in Python where ``rows``."""
-    redo = frame.select(rows.fill_null(False)).to_series()
-    if not redo.any():
-        return frame
-    values = frame.get_column(column).to_list()
-    inputs = [frame.get_column(arg).to_list() for arg in args]
-    for i in compress(range(frame.height), redo.to_list()):
-        values[i] = function(*(arg[i] for arg in inputs))
-    return frame.with_columns(pl.Series(column, values, dtype=frame.schema[column]))
-
-
 def parse_feed(raw: bytes, *, lang: str, source_url: str) -> pl.DataFrame:
     """Parse one GIA RSS 2.0 feed into one row per release (deduplicated by link)."""
     if lang not in LANGS:
@@ -365,19 +351,23 @@ def _parse_columns(items: list[Element], lang: str, source_url: str) -> pl.DataF
     # Rows whose result polars' regex or date parser could get otherwise are redone in Python
     # with the per-item functions.
     for name, markup in (("title", "title_html"), ("description_text", "description_html")):
-        frame = _redo(frame, name, pl.col(f"{name}_unescape"), _finish_text, f"{name}_stripped")
-        frame = _redo(frame, name, pl.col(f"{name}_odd"), html_to_text, markup)
+        frame = redo_where(
+            frame, name, pl.col(f"{name}_unescape"), _finish_text, f"{name}_stripped"
+        )
+        frame = redo_where(frame, name, pl.col(f"{name}_odd"), html_to_text, markup)
     # Links without a P-number get hash ids, and Python's \d also matches non-ASCII digits.
     link = pl.col("link")
     other_link = pl.col("release_id").is_null() | (link.str.len_bytes() != link.str.len_chars())
-    frame = _redo(frame, "release_id", other_link, release_id, "link", "title")
+    frame = redo_where(frame, "release_id", other_link, release_id, "link", "title")
     odd_date = pl.col("published_at").is_null() & pl.col("pubdate").is_not_null()
-    frame = _redo(frame, "published_at", odd_date, parse_pubdate, "pubdate")
+    frame = redo_where(frame, "published_at", odd_date, parse_pubdate, "pubdate")
     # Hong Kong is UTC+8 all year (see HK_TZ), so shifting the UTC wall clock is exact; without
     # a pubDate the P-number still dates the release.
     published = pl.col("published_at").dt.replace_time_zone(None)
     frame = frame.with_columns(published.dt.offset_by("8h").dt.date().alias("published_date_hk"))
-    frame = _redo(frame, "published_date_hk", published.is_null(), _date_from_release, "release_id")
+    frame = redo_where(
+        frame, "published_date_hk", published.is_null(), _date_from_release, "release_id"
+    )
     # Deduplicated by link (by release_id where there is none), the first item kept.
     return (
         frame.filter(pl.coalesce("link", "release_id").is_first_distinct())

@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
 from typing import Any, NamedTuple
 
 import polars as pl
 
+from flows.frames import redo_where
 from flows.transforms.extract import extract
 
 __all__ = ["CLUSTERS", "OUTPUT_SCHEMA", "Candidate", "detect", "detect_frame"]
@@ -645,20 +645,6 @@ def _hints(docs: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
     ).drop("named", *CLUSTERS)
 
 
-def _redo(
-    frame: pl.DataFrame, column: str, rows: pl.Expr, function: Callable[..., Any], *args: str
-) -> pl.DataFrame:
-    """``frame`` with ``column`` recomputed as ``function(*args)`` in Python where ``rows``."""
-    redo = frame.select(rows).to_series()
-    if not redo.any():
-        return frame
-    values = frame.get_column(column).to_list()
-    inputs = [frame.get_column(arg).to_list() for arg in args]
-    for i in compress(range(frame.height), redo.to_list()):
-        values[i] = function(*(arg[i] for arg in inputs))
-    return frame.with_columns(pl.Series(column, values, dtype=frame.schema[column]))
-
-
 def _named_hits(title: str, evidence: list[str]) -> str:
     """_clusters of the title and evidence, comma-separated."""
     return ",".join(_clusters([title, *evidence]))
@@ -677,13 +663,13 @@ def _candidate_rows(docs: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
     # The polars tests above are exact where they say no; Python settles the rest: whether an
     # off-topic word really makes the title off-topic, which of several clusters the scan
     # takes where their terms overlap, and the company name itself.
-    frame = _redo(frame, "off_topic", pl.col("off_topic"), _off_topic, "title")
+    frame = redo_where(frame, "off_topic", pl.col("off_topic"), _off_topic, "title")
     several = pl.col("hits").str.contains(",")
-    frame = _redo(frame, "hits", several, _named_hits, "title", "evidence")
+    frame = redo_where(frame, "hits", several, _named_hits, "title", "evidence")
     frame = frame.with_columns(company_guess=pl.lit(None, pl.String()))
     guess = pl.col("company_named") | pl.col("company_in_text")
     args = ("title", "evidence", "text", "lang", "company_named")
-    frame = _redo(frame, "company_guess", guess, _company, *args)
+    frame = redo_where(frame, "company_guess", guess, _company, *args)
     # An off-topic title with a single, company-only sentence is the classic false alarm.
     single = pl.col("evidence").list.len() < 2
     false_alarm = pl.col("off_topic") & (pl.col("strong_n") == 0) & single
