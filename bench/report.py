@@ -283,25 +283,13 @@ def gia_section(results: list[dict[str, Any]]) -> list[str]:
 
 
 TEN_M_RERUN = """\
-**10M rows, rerun by hand after commit "DuckDB scans ... as Arrow string views"** (2026-12-01
-01:13, same machine, not through `bench/run.py`; each hkam run started its own temporary Prefect
-server, ~10-20 s here, which the benchmark excludes). It was measured with `/usr/bin/time -v
-.venv/bin/hkam run --snapshot-dir bench/data/10000000/s42 ...` on an empty warehouse, then again
-on unchanged inputs:
-
-- **hkam cold: finished**. 487.6 s wall (the flow's own 403.8 s), peak RSS 23,485 MB: just
-  under this machine's 23.5 GB, so not a safe margin. Per step: C&SD, HKMA, ITF and GIA loads
-  and candidates ~32 s; register read 68 s; validate 10 s; transform 80 s; load 101 s; build
-  marts 127 s; reports and publish 63 s. 11,100,086 rows in, 10,999,989 loaded, 100,097
-  quarantined.
-- **hkam no-change**: 27.8 s wall with its temporary server, of which the flow took 5.8 s.
-  Peak RSS 307 MB.
-- **Example queries** (10 runs each): each under 15 ms except those that aggregate the
-  row-level marts. marts.commitment_counted GROUP BY cluster, year: p95 197 ms over 9.4M rows.
-  marts.investment_phased GROUP BY year: p95 150 ms over 17.3M rows. Both miss the 100 ms
-  target. The same totals come from marts.investment_by_sector_year in 3 ms.
-- Against the benchmark's 10M run above (floor 37.6 s, naive 629 s, dlt 122 s), cold is 13.0×
-  the floor, 1.3× faster than naive, and 4.0× slower than dlt.
+**Before the register ran in parts** (commit 9209339, 10M rows, rerun by hand on 2026-12-01 01:13
+with `/usr/bin/time -v .venv/bin/hkam run`, each run with its own temporary Prefect server): hkam
+cold finished in 487.6 s wall (flow 403.8 s) at a peak RSS of 23,485 MB, holding the raw text,
+typed and staged register in polars at once; the benchmark's own 10M cold run on that code was
+killed by the kernel at 23.5 GB. No-change took 27.8 s wall (flow 5.8 s). Since commit 7e7901a
+DuckDB reads the register CSV into raw and polars sees it in parts split by commitment_id
+(`flows/register_steps.py`), so memory is set by the part size and DuckDB's buffer pool.
 """
 
 
@@ -321,9 +309,9 @@ press-release candidates 5.1%, migrate 1.9%.
    Python loop of the previous profile is gone.
 4. **Marts, 9.9%**: rebuilding marts.macro_first_and_latest (a GROUP BY over the 1M macro rows)
    and the commitment marts; paid only by runs that landed new data.
-5. Register, candidates and validation are now small at 100k; at 1M and 10M the register's
-   polars frames (raw text, typed, staged) and DuckDB's inserts grow with the rows, and they
-   are what peak RSS follows.
+5. Register, candidates and validation are small at 100k. (When this was recorded the
+   register was one polars frame whose raw text, typed and staged copies grew with the rows;
+   it now runs in parts, so at 1M and 10M peak RSS follows the part size and DuckDB's pool.)
 
 The 1M profile (bench/results/profile_1m.*) was recorded at the start of this work, before
 the quarantine join, the index-free tables, the materialised marts and the vectorised C&SD,

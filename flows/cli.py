@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
+from flows.settings import SettingError
 
 VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore")
 
@@ -113,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "restore": _restore,
         }[args.verb]
         return handler(args)
-    except UsageError as exc:
+    except (UsageError, SettingError) as exc:
         print(f"hkam {args.verb}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -152,10 +152,11 @@ class Contract:
         """COMMENT ON statements carrying the description, grain and units."""
         kind = "VIEW" if self.kind == "view" else "TABLE"  # a mart is a table built by SQL
         grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
-        stmts = [f"COMMENT ON {kind} {self.qualified} IS {_literal(self.description + grain)}"]
+        stmts = [f"COMMENT ON {kind} {self.qualified} IS {sql_literal(self.description + grain)}"]
         for c in self.columns:
             text = c.description + (f" [unit: {c.unit}]" if c.unit else "")
-            stmts.append(f"COMMENT ON COLUMN {self.qualified}.{_ident(c.name)} IS {_literal(text)}")
+            column = f"{self.qualified}.{_ident(c.name)}"
+            stmts.append(f"COMMENT ON COLUMN {column} IS {sql_literal(text)}")
         return stmts
 
     @property
@@ -174,7 +175,8 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 

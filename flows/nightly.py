@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline as p
+from flows import register_steps as reg
 from flows import warehouse as wh
 from flows import webhook
 from flows.contracts import contract
@@ -28,9 +29,11 @@ from flows.sources.live import LiveResult, fetch_snapshot
 from flows.validation import Outcome
 
 land = task(name="land", cache_policy=NO_CACHE)(p.land)
-validate_register = task(name="validate register", cache_policy=NO_CACHE)(p.validate_register)
-stage_register = task(name="transform register", cache_policy=NO_CACHE)(p.stage_register)
-load_register = task(name="load register", cache_policy=NO_CACHE)(p.load_register)
+read_register = task(name="read register", cache_policy=NO_CACHE)(reg.read_new_files)
+check_register = task(name="validate and transform register", cache_policy=NO_CACHE)(
+    reg.check_and_stage
+)
+load_register = task(name="load register", cache_policy=NO_CACHE)(reg.merge)
 propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
 load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
 build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
@@ -123,18 +126,12 @@ def _register(
         counts.status = "unchanged"
         _say(f"register: {len(landed)} file(s) unchanged, skipped")
         return None
-    raw = p.read_landed_register(landed, run.run_id)
-    counts.rows_in = raw.height
-    _say(f"register: {raw.height} rows from {len(landed)} file(s); validating")
-    outcome: Outcome = validate_register(raw)
-    staged = stage_register(con, raw, outcome)
-    cols = [c.name for c in contract(p.REGISTER).source_columns]
-    quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, now)
-    counts.quarantined = quarantine.get_column("line").n_unique()
-    counts.duplicates = staged.duplicates
-    load_register(con, raw, landed, staged, quarantine, counts, run.run_id, now)
+    counts.rows_in = read_register(con, landed, run.run_id)
+    _say(f"register: {counts.rows_in} rows from {len(landed)} file(s); validating")
+    checked = check_register(con, counts.rows_in, run.run_id, now, settings.part_rows, _say)
+    load_register(con, landed, checked, counts, run.run_id, now)
     _say(f"register: {counts.loaded} loaded, {counts.unchanged} unchanged")
-    return outcome
+    return checked.outcome
 
 
 def _record(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, Outcome]) -> None:
@@ -194,7 +191,7 @@ def execute(
     try:
         with wh.writer_lock(ws, wait=settings.lock_wait):
             try:
-                with wh.connect(wh.start_work_copy(ws)) as con:
+                with wh.connect(wh.start_work_copy(ws), memory_limit=settings.duckdb_memory) as con:
                     wh.migrate(con)
                     checks.update(_official(con, settings, run, now, sources, live))
                     decided = set(read_decisions(settings.data_dir))

@@ -20,12 +20,8 @@ from flows.runs import SourceCounts
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
 from flows.sources.gia import pair_releases
-from flows.sources.register import InputError, read_register, register_files
+from flows.sources.register import InputError, register_files
 from flows.transforms.candidates import detect_frame
-from flows.transforms.commitments import Staged, stage, stated_text_mismatches
-from flows.transforms.entities import CompanyBook
-from flows.transforms.money import FX_SCHEMA
-from flows.transforms.sectors import Taxonomy, unmapped_labels
 from flows.validation import Outcome, validate
 
 REGISTER = "raw.register_commitment"
@@ -109,29 +105,7 @@ class _HashCache:
             tmp.replace(self.path)
 
 
-def read_landed_register(landed: list[LandedFile], load_id: str) -> pl.DataFrame:
-    """All register files as one text frame with provenance columns."""
-    spec = contract(REGISTER)
-    frames = [
-        read_register(f.landed_path, spec, shown_as=f.path).with_columns(
-            pl.lit(f.path.name).alias("source_file"),
-            pl.lit(f.sha256).alias("source_file_sha256"),
-            pl.lit(load_id).alias("load_id"),
-        )
-        for f in _distinct(landed)
-    ]
-    if not frames:
-        raise Blocked("no register/*.csv file in the snapshot; add the analyst's register there")
-    if not any(frame.height for frame in frames):
-        names = ", ".join(str(f.path) for f in landed)
-        raise Blocked(
-            f"register failed block check(s): at least one row (0 rows): {names}: line 2: no "
-            "rows under the header line; add the commitments below the header"
-        )
-    return pl.concat(frames).select(spec.column_names)
-
-
-def _distinct(landed: list[LandedFile]) -> list[LandedFile]:
+def distinct_files(landed: list[LandedFile]) -> list[LandedFile]:
     """One file per content hash: the same register under two names is read once."""
     first: dict[str, LandedFile] = {}
     for f in landed:
@@ -203,84 +177,6 @@ _FAILED = {
 }
 
 
-def validate_register(raw: pl.DataFrame) -> Outcome:
-    """GX suite of the register contract; block failures raise Blocked."""
-    outcome = validate(raw, contract(REGISTER))
-    if outcome.blocked:
-        names = "; ".join(f"{r.check.name} ({r.unexpected_count} failing)" for r in outcome.blocked)
-        raise Blocked(f"register failed block check(s): {names}")
-    return outcome
-
-
-def stage_register(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, outcome: Outcome) -> Staged:
-    """Transform the rows that passed validation."""
-    bad = outcome.quarantined_rows()
-    passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
-    fx = con.sql("SELECT month, currency, hkd_per_unit FROM core.fx_rate").pl()
-    fx = fx if fx.height else pl.DataFrame(schema=FX_SCHEMA)
-    return stage(passing, fx, Taxonomy.load(), CompanyBook.load())
-
-
-def load_register(
-    con: duckdb.DuckDBPyConnection,
-    raw: pl.DataFrame,
-    landed: list[LandedFile],
-    staged: Staged,
-    quarantine: pl.DataFrame,
-    counts: SourceCounts,
-    load_id: str,
-    now: datetime,
-) -> None:
-    """Raw rows, source files, quarantine, companies and the SCD-2 merge: one transaction."""
-    hist = contract("core.investment_commitment_history")
-    stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
-    stage_frame = staged.commitments.select(*stage_cols, "row_content")
-    companies = staged.companies.with_columns(pl.lit(load_id).alias("load_id"))
-    files = source_file_frame(landed, raw, load_id, now)
-    keys = raw.select("commitment_id").drop_nulls().unique()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("stage_frame", arrow_view(stage_frame))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE stage_commitment AS "
-            "SELECT * EXCLUDE (row_content), md5(row_content) AS row_hash FROM stage_frame"
-        )
-        con.register("landed_keys", arrow_view(keys))
-        con.register("landed_raw", arrow_view(raw))
-        con.register("landed_files", files)
-        con.register("landed_quarantine", quarantine)
-        con.register("landed_companies", companies)
-        [(unchanged, staged_rows)] = con.execute(
-            "SELECT count(h.commitment_id), count(*) FROM stage_commitment AS s "
-            "LEFT JOIN core.investment_commitment_history AS h "
-            "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
-            "AND h.row_hash = s.row_hash"
-        ).fetchall()
-        con.execute(insert_new(contract(REGISTER), "landed_raw"))
-        con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
-        con.execute("INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM landed_quarantine")
-        con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
-        wh.run_sql(con, "load/merge_investment_commitment.sql", {"now": now})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in ("stage_frame", "landed_keys", "landed_raw", "landed_files",
-                     "landed_quarantine", "landed_companies"):  # fmt: skip
-            con.unregister(name)
-        con.execute("DROP TABLE IF EXISTS stage_commitment")
-    counts.unchanged = int(unchanged)
-    counts.loaded = int(staged_rows) - counts.unchanged
-    mismatches = stated_text_mismatches(staged.commitments)
-    counts.warnings += mismatches[:20]
-    if len(mismatches) > 20:
-        counts.warnings.append(f"... and {len(mismatches) - 20} more amount_text mismatches")
-    labels = unmapped_labels(staged.commitments)
-    if labels:
-        counts.warnings.append(f"sector labels not in the taxonomy (cluster 'unmapped'): {labels}")
-
-
 def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: set[str]) -> int:
     """Detect candidates among releases landed by this run; decided ones are not proposed again."""
     items = con.sql(
@@ -309,10 +205,9 @@ def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: se
 
 
 def source_file_frame(
-    landed: list[LandedFile], rows: pl.DataFrame, load_id: str, now: datetime
+    landed: list[LandedFile], per_file: dict[str, int], load_id: str, now: datetime
 ) -> pl.DataFrame:
-    """meta.source_file rows for landed files (rows counted per file from the landed frame)."""
-    per_file = dict(rows.group_by("source_file_sha256").len().iter_rows()) if rows.height else {}
+    """meta.source_file rows for landed files, with the rows read from each (by sha256)."""
     return pl.DataFrame(
         [
             {
@@ -385,7 +280,8 @@ def load_official(
     )
     passing = indexed.filter(~pl.col("_r").is_in(list(bad))).select(cols)
     counts.quarantined = len(bad)
-    files_frame = source_file_frame(landed, data, load_id, now)
+    per_file = dict(data.group_by("source_file_sha256").len().iter_rows())
+    files_frame = source_file_frame(landed, per_file, load_id, now)
     # Rows the warehouse already holds with the same content are unchanged; the set difference
     # runs inside DuckDB so the existing table never travels to Python.
     business = ", ".join(f'"{c}"' for c in cols if c not in ("source_file_sha256", "load_id"))

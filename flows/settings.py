@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from flows.sources import urls
 DEFAULT_WAREHOUSE = Path("warehouse/hkam.duckdb")
 DEFAULT_REPORTS = Path("reports")
 DEFAULT_DATA = Path("data")
+# DuckDB takes 80% of the machine's memory by default; a nightly writer on a shared machine
+# holds its buffer pool to this ($HKAM_DUCKDB_MEMORY) and spills the rest to <warehouse>.tmp/.
+WRITER_MEMORY_LIMIT = "1500MB"
+
+
+class SettingError(ValueError):
+    """An HKAM_* variable holds a value the run cannot use; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class Settings:
     webhook_url: str | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
     data_dir: Path = Path("data")  # the analyst's own files: reviewed register rows, decisions
+    # Register rows validated and transformed at a time: sets the run's memory, not its result.
+    part_rows: int = 250_000
+    duckdb_memory: str = WRITER_MEMORY_LIMIT  # the run's DuckDB buffer pool; beyond it, disk
 
 
 def load(
@@ -60,4 +71,24 @@ def load(
             gia=env.get("HKAM_GIA_URL") or Endpoints.gia,
         ),
         data_dir=Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA),
+        part_rows=_positive(env.get("HKAM_PART_ROWS", "250000"), "HKAM_PART_ROWS"),
+        duckdb_memory=_size(env.get("HKAM_DUCKDB_MEMORY") or WRITER_MEMORY_LIMIT),
     )
+
+
+def _positive(text: str, name: str) -> int:
+    """A positive whole number from the environment, or a message naming the variable."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingError(f"{name} must be a positive whole number of rows, not {text!r}")
+    return value
+
+
+def _size(text: str) -> str:
+    """A DuckDB memory size such as 2GB or 1500MB, or a message naming HKAM_DUCKDB_MEMORY."""
+    if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*(K|M|G|T)i?B\s*", text, re.IGNORECASE):
+        raise SettingError(f"HKAM_DUCKDB_MEMORY must be a size such as 2GB or 1500MB, not {text!r}")
+    return text.strip()

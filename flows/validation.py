@@ -161,19 +161,77 @@ def _failing(check: Check) -> pl.Expr:
 
 def _evaluate(check: Check, frame: pl.DataFrame) -> CheckResult:
     """One check over the frame: success, counts, failing row ids and up to 20 samples."""
-    expectation = _EXPECTATION_TYPES[check.kind]
-    if check.kind == "unique" and len(check.args.get("columns") or [None]) > 1:
-        expectation = "expect_compound_columns_to_be_unique"
+    expectation = expectation_type(check)
     if check.kind == "row_count":
-        lo, hi = check.args["min"], check.args["max"]
-        ok = (lo is None or frame.height >= lo) and (hi is None or frame.height <= hi)
-        return CheckResult(check, expectation, ok, frame.height, 0 if ok else 1)
+        return _row_count(check, frame.height)
     rows = frame.select(_failing(check).arg_true()).to_series().to_list()
     cols = check.args.get("columns") or [check.column or ""]
     samples = tuple(
         {**{c: _plain(frame[r, c]) for c in cols}, ROW_ID: r} for r in rows[:MAX_SAMPLES]
     )
     return CheckResult(check, expectation, not rows, frame.height, len(rows), tuple(rows), samples)
+
+
+def expectation_type(check: Check) -> str:
+    """The GX expectation type a check is recorded as."""
+    if check.kind == "unique" and len(check.args.get("columns") or [None]) > 1:
+        return "expect_compound_columns_to_be_unique"
+    return _EXPECTATION_TYPES[check.kind]
+
+
+def _row_count(check: Check, height: int) -> CheckResult:
+    """The table row-count check over `height` rows."""
+    lo, hi = check.args["min"], check.args["max"]
+    ok = (lo is None or height >= lo) and (hi is None or height <= hi)
+    return CheckResult(check, _EXPECTATION_TYPES["row_count"], ok, height, 0 if ok else 1)
+
+
+def combine(
+    parts: list[tuple[Outcome, int]],
+    contract: Contract,
+    key: str,
+    whole: dict[str, CheckResult] | None = None,
+) -> Outcome:
+    """One outcome for a table validated in parts (each outcome with its row count); failing
+    rows are numbered across the parts in the order they were validated (meta.quarantine keeps
+    each row's file and line).
+
+    Exact when the parts split the rows by `key`: a uniqueness check must include that column,
+    since duplicates in different parts are never compared, or come checked over the whole table
+    in `whole` (by check name); row counts are over the total.
+    """
+    whole = whole or {}
+    for check in contract.checks:
+        cols = check.args.get("columns") or [check.column]
+        if check.kind == "unique" and key not in cols and check.name not in whole:
+            raise ValueError(f"{contract.table}: {check.name} cannot be checked in parts by {key}")
+    if not parts:
+        raise ValueError(f"{contract.table}: no parts to combine")
+    total = sum(height for _, height in parts)
+    merged: list[CheckResult] = []
+    for i, first in enumerate(parts[0][0].results):
+        if first.check.name in whole:
+            merged.append(whole[first.check.name])
+            continue
+        if first.check.kind == "row_count":
+            merged.append(_row_count(first.check, total))
+            continue
+        rows: list[int] = []
+        samples: list[dict[str, Any]] = []
+        offset = 0
+        for outcome, height in parts:
+            result = outcome.results[i]
+            rows += [offset + r for r in result.failing_rows]
+            for sample in result.samples[: MAX_SAMPLES - len(samples)]:
+                samples.append({**sample, ROW_ID: offset + sample[ROW_ID]})
+            offset += height
+        merged.append(
+            CheckResult(
+                first.check, first.expectation, not rows, total, len(rows), tuple(rows),
+                tuple(samples),
+            )
+        )  # fmt: skip
+    return Outcome(results=merged, suite_name=contract.table)
 
 
 _EXPECTATION_TYPES = {

@@ -17,20 +17,20 @@ import duckdb
 
 from flows.contracts import load_contracts
 from flows.resources import sql_dir
+from flows.settings import WRITER_MEMORY_LIMIT
 
 LAYERS = ("raw", "core", "marts", "meta")
 # Files are written in the v1.4.0 storage format so analysts' duckdb CLI 1.5.x can open them.
 STORAGE_VERSION = "v1.4.0"
-# DuckDB takes 80% of the machine's memory by default; a nightly writer on a shared machine
-# holds its buffer pool to this and spills the rest to <warehouse>.tmp/ (joins, aggregates).
-WRITER_MEMORY_LIMIT = "3GB"
 
 
 class WarehouseBusy(RuntimeError):
     """Another run holds the writer lock."""
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, read_only: bool = False, memory_limit: str = WRITER_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file; writers create it in the analysts' storage format."""
     # No TimeZone setting: it needs the ICU extension, which this offline build cannot load;
     # without it DuckDB keeps TIMESTAMPTZ in UTC, as the contracts declare.
@@ -38,7 +38,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         return duckdb.connect(str(path), read_only=True)
     config: dict[str, str | bool | int | float | list[str]] = {
         "storage_compatibility_version": STORAGE_VERSION,
-        "memory_limit": WRITER_MEMORY_LIMIT,
+        "memory_limit": memory_limit,
     }
     return duckdb.connect(str(path), config=config)
 

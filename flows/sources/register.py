@@ -12,12 +12,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from flows.contracts import Contract
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
-# A cell may hold a long quote or a pasted document; no line limit short of memory.
-MAX_LINE_BYTES = 1 << 30
+# A cell may hold a long quote or a pasted document. DuckDB's CSV reader holds a buffer of
+# twice this per thread: a larger limit costs memory on every read (1 GiB asked 2.5 GiB blocks).
+MAX_LINE_BYTES = 64 << 20
 csv.field_size_limit(min(sys.maxsize, MAX_LINE_BYTES))
 # Other single-byte-free encodings an analyst's spreadsheet may save as, to name in the message.
 _LEGACY_ENCODINGS = (
@@ -54,6 +56,24 @@ def read_register(path: Path, contract: Contract, shown_as: Path | None = None) 
     an unterminated quote or bad UTF-8); Python's csv module only reads the header, and the
     line numbers when records span lines.
     """
+    with _cursor() as con:
+        copy_register(con, path, contract, "register_text", shown_as)
+        try:
+            frame: pl.DataFrame = con.sql("SELECT * FROM register_text ORDER BY line").pl()
+        finally:
+            drop_copy(con, "register_text")
+    return frame
+
+
+def copy_register(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    table: str,
+    shown_as: Path | None = None,
+) -> None:
+    """Read one register file into DuckDB as the temp view `table` (text columns and line), so
+    no row passes through Python, or raise InputError. drop_copy ends it."""
     shown = shown_as or path  # messages name the analyst's file, not the landed copy
     header = _header(path, shown)
     source_cols = contract.source_columns
@@ -73,26 +93,58 @@ def read_register(path: Path, contract: Contract, shown_as: Path | None = None) 
         else f"NULL::VARCHAR AS {_ident(c.name)}"
         for c in source_cols
     )
-    query = (
+    read = (
         f"SELECT {select} FROM read_csv($path, header = true, delim = ',', quote = '\"', "
         "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, "
-        f"max_line_size = {MAX_LINE_BYTES}, columns = $columns)"
+        f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES}, "
+        "columns = $columns)"
     )
-    with _cursor() as con:
-        try:
-            params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")}
-            frame: pl.DataFrame = con.sql(query, params=params).pl()
-        except duckdb.Error as exc:
-            _diagnose(path, shown, len(header))  # names the exact line and fields when it can
-            raise InputError(_csv_error(shown, str(exc))) from exc
-    lines = _record_lines(path, frame.height)
-    frame = frame.with_columns(
-        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("line")
-        if lines is None
-        else pl.Series("line", lines, dtype=pl.Int64)
-    )
-    # A row of empty cells (",,,") carries nothing.
-    return frame.filter(~pl.all_horizontal(pl.col(c.name).is_null() for c in source_cols))
+    scratch = f"{table}_read"
+    try:
+        params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")}
+        # Insertion order is kept, so rowid is the record's position in the file.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS {read}", params)
+    except duckdb.OutOfMemoryException as exc:
+        [(limit,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+        raise MemoryError(
+            f"{shown}: DuckDB ran out of memory reading the register within its {limit} "
+            f"(raise HKAM_DUCKDB_MEMORY): {str(exc).splitlines()[0]}"
+        ) from exc
+    except duckdb.Error as exc:
+        _diagnose(path, shown, len(header))  # names the exact line and fields when it can
+        raise InputError(_csv_error(shown, str(exc))) from exc
+    try:
+        [(records,)] = con.execute(f"SELECT count(*) FROM {scratch}").fetchall()
+        lines = _record_lines(path, int(records))
+        cols = ", ".join(f"t.{_ident(c.name)}" for c in source_cols)
+        # A row of empty cells (",,,") carries nothing.
+        anything = f"coalesce({cols}) IS NOT NULL"
+        if lines is None:
+            query = f"SELECT {cols}, t.rowid + 2 AS line FROM {scratch} AS t WHERE {anything}"
+        else:
+            starts = pa.table({"i": pa.array(range(len(lines)), pa.int64()), "line": lines})
+            con.register("register_line_starts", starts)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {scratch}_lines AS "
+                "SELECT * FROM register_line_starts"
+            )
+            con.unregister("register_line_starts")
+            query = (
+                f"SELECT {cols}, l.line::BIGINT AS line FROM {scratch} AS t "
+                f"JOIN {scratch}_lines AS l ON l.i = t.rowid WHERE {anything}"
+            )
+        # A view, not a copy: the rows are read once more only by whoever selects from it.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {query}")
+    except BaseException:
+        drop_copy(con, table)
+        raise
+
+
+def drop_copy(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remove what copy_register made for `table`."""
+    con.execute(f"DROP VIEW IF EXISTS {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}_read")
+    con.execute(f"DROP TABLE IF EXISTS {table}_read_lines")
 
 
 def _ident(name: str) -> str:

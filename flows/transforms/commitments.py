@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from flows.transforms.dates import UNKNOWN, parse_hk_date
-from flows.transforms.entities import CompanyBook, match_companies
+from flows.transforms.entities import (
+    CompanyBook,
+    company_ids,
+    company_names,
+    company_table,
+    match_companies,
+)
 from flows.transforms.money import to_hkd_usd
 from flows.transforms.sectors import Taxonomy, map_sectors
 
@@ -68,8 +74,18 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: CompanyBook) -> Staged:
-    """Type, dedupe, convert money, map sectors and companies; pure (no I/O)."""
+def stage(
+    raw: pl.DataFrame,
+    fx: pl.DataFrame,
+    taxonomy: Taxonomy,
+    book: CompanyBook,
+    *,
+    company_rows: bool = True,
+) -> Staged:
+    """Type, dedupe, convert money, map sectors and companies; pure (no I/O).
+
+    Without `company_rows` the core.company frame is left empty: a caller staging a register in
+    parts builds it once from every part's names (entities.company_table)."""
     # Rows are identified by (file, line): several register files are read together.
     typed = type_rows(raw).with_row_index("_ord")
     bad_date = typed.filter(
@@ -115,7 +131,11 @@ def stage(raw: pl.DataFrame, fx: pl.DataFrame, taxonomy: Taxonomy, book: Company
     )
     typed = to_hkd_usd(typed, fx)
     typed = map_sectors(typed, taxonomy)
-    typed, companies = match_companies(typed, book)
+    if company_rows:
+        typed, companies = match_companies(typed, book)
+    else:
+        companies = company_table(company_names(typed.clear()), book)
+        typed = company_ids(typed, book)
     return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)
 
 
@@ -128,21 +148,38 @@ def stated_text_mismatches(rows: pl.DataFrame) -> list[str]:
     The extractor reads each distinct (text, amount, currency) once; a register with more than
     CROSS_CHECK_LIMIT of them is checked on an evenly spread sample, and the warning says so.
     """
+    sample, distinct = amount_sample(rows, CROSS_CHECK_LIMIT)
+    out = []
+    if distinct > sample.height:
+        step = distinct // CROSS_CHECK_LIMIT + 1
+        out.append(f"amount_text cross-check sampled 1 in {step} of {distinct} distinct texts")
+    return out + check_amounts(sample)
+
+
+def amount_sample(
+    rows: pl.DataFrame, limit: int, keep: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, int]:
+    """Distinct (amount_text, amount, currency) with the commitment_id (and `keep` columns) of
+    the first row of each, evenly thinned to at most `limit`; and how many distinct there were."""
+    distinct = (
+        rows.filter(pl.col("amount_text").is_not_null() & pl.col("amount").is_not_null())
+        .unique(subset=AMOUNT_TEXT, keep="first", maintain_order=True)
+        .select(*keep, "commitment_id", *AMOUNT_TEXT)
+    )
+    if distinct.height <= limit:
+        return distinct, distinct.height
+    return distinct.gather_every(distinct.height // max(limit, 1) + 1), distinct.height
+
+
+AMOUNT_TEXT = ["amount_text", "amount", "currency"]
+
+
+def check_amounts(distinct: pl.DataFrame) -> list[str]:
+    """A message for each (commitment_id, amount_text, amount, currency) that disagrees."""
     from flows.transforms.extract import extract
 
-    distinct = (
-        rows.select("commitment_id", "amount_text", "amount", "currency")
-        .filter(pl.col("amount_text").is_not_null() & pl.col("amount").is_not_null())
-        .unique(subset=["amount_text", "amount", "currency"], keep="first", maintain_order=True)
-    )
     out = []
-    if distinct.height > CROSS_CHECK_LIMIT:
-        step = distinct.height // CROSS_CHECK_LIMIT + 1
-        out.append(
-            f"amount_text cross-check sampled 1 in {step} of {distinct.height} distinct texts"
-        )
-        distinct = distinct.gather_every(step)
-    for cid, text, amount, currency in distinct.iter_rows():
+    for cid, text, amount, currency in distinct.select("commitment_id", *AMOUNT_TEXT).iter_rows():
         found = extract(text).amounts
         if not found:
             out.append(f"{cid}: no amount found in amount_text {text!r}")

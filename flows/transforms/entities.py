@@ -67,19 +67,35 @@ class CompanyBook:
 
 def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add company_id to company rows; return (rows, core.company frame)."""
-    is_company = pl.col("party") == "company"
-    names = rows.filter(is_company).select("company_name", "company_zh").unique(maintain_order=True)
-    canon = {n: book.resolve(n) for n in names.get_column("company_name").to_list()}
-    ids = {name: slug(canonical) for name, canonical in canon.items()}  # distinct names only
-    rows = rows.with_columns(
-        pl.when(is_company)
+    return company_ids(rows, book), company_table(company_names(rows), book)
+
+
+_IS_COMPANY = pl.col("party") == "company"
+
+
+def company_names(rows: pl.DataFrame) -> pl.DataFrame:
+    """Distinct (company_name, company_zh) of company rows, in row order."""
+    return rows.filter(_IS_COMPANY).select("company_name", "company_zh").unique(maintain_order=True)
+
+
+def company_ids(rows: pl.DataFrame, book: CompanyBook) -> pl.DataFrame:
+    """Rows with company_id (the slug of the canonical name) on company rows."""
+    names = rows.filter(_IS_COMPANY).get_column("company_name").unique().to_list()
+    ids = {n: slug(book.resolve(n)) for n in names}  # distinct names only
+    return rows.with_columns(
+        pl.when(_IS_COMPANY)
         .then(pl.col("company_name").replace_strict(ids, default=None, return_dtype=pl.String))
         .otherwise(None)
         .alias("company_id")
     )
+
+
+def company_table(names: pl.DataFrame, book: CompanyBook) -> pl.DataFrame:
+    """core.company rows from distinct (company_name, company_zh) in row order: the first
+    Chinese name seen wins where the reviewed book has none."""
     companies: dict[str, dict[str, object]] = {}
     for name, zh in names.iter_rows():
-        canonical = canon[name]
+        canonical = book.resolve(name)
         entry = companies.setdefault(
             slug(canonical),
             {
@@ -94,7 +110,7 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
             entry["aliases"].add(name)  # type: ignore[attr-defined]
         if not entry["name_zh"] and zh:
             entry["name_zh"] = zh
-    table = pl.DataFrame(
+    return pl.DataFrame(
         [{**e, "aliases": sorted(e["aliases"])} for e in companies.values()],  # type: ignore[call-overload]
         schema={
             "company_id": pl.String,
@@ -104,4 +120,3 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
             "hq_region": pl.String,
         },
     ).sort("company_id")
-    return rows, table

@@ -106,6 +106,16 @@ def test_register_csv_fault(tmp_path: Path, name: str) -> None:
         )
 
 
+def test_register_record_over_the_line_limit_is_refused_with_its_line(tmp_path: Path) -> None:
+    from flows.sources.register import MAX_LINE_BYTES
+
+    path = tmp_path / "commitments.csv"
+    path.write_text(_csv([ROWS[0], dict(ROWS[1], notes="z" * (MAX_LINE_BYTES + 1))]))
+    with pytest.raises(InputError) as err:
+        read_register(path, SPEC)
+    assert str(err.value).startswith(f"{path}: line 3: not valid CSV"), str(err.value)
+
+
 ITF_TEXT = ITF_FILE.read_bytes().decode("utf-8-sig")
 ITF_HEADER = ITF_TEXT.split("\n", 1)[0].rstrip("\r")
 ITF_ROW = "3,NIFS,,智能生產線,香港生產力促進局,1.500,-,\n"
