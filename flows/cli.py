@@ -377,7 +377,8 @@ def _report(args: argparse.Namespace) -> int:
             f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
         )
     _check_writable(settings.reports_dir, "reports")
-    print(f"Report: {write_investment_report(settings.warehouse, settings.reports_dir).resolve()}")
+    page = write_investment_report(settings.warehouse, settings.reports_dir, settings.duckdb_memory)
+    print(f"Report: {page.resolve()}")
     return EXIT_OK
 
 

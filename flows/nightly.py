@@ -225,7 +225,9 @@ def execute(
     run.finished_at = datetime.now(UTC)
     payload = dq_payload(run, {name: o.results for name, o in checks.items()})
     gx_results = {name: o.gx_result for name, o in checks.items()}
-    write_run_reports(settings.warehouse, settings.reports_dir, payload, gx_results)
+    write_run_reports(
+        settings.warehouse, settings.reports_dir, payload, gx_results, settings.duckdb_memory
+    )
     create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)
     webhook.notify_run(settings.webhook_url, run.to_json())

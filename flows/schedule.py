@@ -233,6 +233,8 @@ def report(warehouse: str | None = None, reports_dir: str | None = None) -> str:
         raise FileNotFoundError(
             f"no warehouse at {settings.warehouse}; run the nightly deployment first"
         )
-    out = _site().write_investment_report(settings.warehouse, settings.reports_dir)
+    out = _site().write_investment_report(
+        settings.warehouse, settings.reports_dir, settings.duckdb_memory
+    )
     get_run_logger().info("report: written to %s", out or settings.reports_dir)
     return str(out or settings.reports_dir)

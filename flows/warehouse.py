@@ -34,12 +34,12 @@ def connect(
     """Open the warehouse file; writers create it in the analysts' storage format."""
     # No TimeZone setting: it needs the ICU extension, which this offline build cannot load;
     # without it DuckDB keeps TIMESTAMPTZ in UTC, as the contracts declare.
+    # The pool cap holds for the run's readers too (reports, exports): uncapped, DuckDB takes
+    # up to 80% of the machine's memory for its buffers.
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "storage_compatibility_version": STORAGE_VERSION,
-        "memory_limit": memory_limit,
-    }
+        return duckdb.connect(str(path), read_only=True, config=config)
+    config["storage_compatibility_version"] = STORAGE_VERSION
     return duckdb.connect(str(path), config=config)
 
 

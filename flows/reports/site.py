@@ -20,16 +20,17 @@ from flows.reports.dq import write_dq
 from flows.reports.dqhtml import render_dq
 from flows.reports.freshness import freshness_rows
 from flows.reports.schema import register_contract, schema_changes, snapshot_columns
+from flows.settings import WRITER_MEMORY_LIMIT
 
 TREND_RUNS = 20
 QUARANTINE_ROWS = 500
 
 
 @contextmanager
-def _read_only(warehouse: Path) -> Iterator[Any]:
-    import duckdb
+def _read_only(warehouse: Path, memory_limit: str = WRITER_MEMORY_LIMIT) -> Iterator[Any]:
+    from flows.warehouse import connect
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True, memory_limit=memory_limit)
     try:
         yield con
     finally:
@@ -94,18 +95,24 @@ def _trend(
     return [{k: r.get(k) for k in keep} for r in ordered[:TREND_RUNS]]
 
 
-def write_investment_report(warehouse: Path, reports_dir: Path) -> Path:
+def write_investment_report(
+    warehouse: Path, reports_dir: Path, memory_limit: str = WRITER_MEMORY_LIMIT
+) -> Path:
     """Rebuild reports/latest/index.html and the mart exports from the published warehouse."""
     from flows.reports.investment import load_report_data, write_exports_and_page
 
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; run `hkam run` first")
-    with _read_only(warehouse) as con:
+    with _read_only(warehouse, memory_limit) as con:
         return write_exports_and_page(con, load_report_data(con), reports_dir / "latest")
 
 
 def write_run_reports(
-    warehouse: Path, reports_dir: Path, payload: dict[str, Any], gx_results: dict[str, Any]
+    warehouse: Path,
+    reports_dir: Path,
+    payload: dict[str, Any],
+    gx_results: dict[str, Any],
+    memory_limit: str = WRITER_MEMORY_LIMIT,
 ) -> Path:
     """Every report of a finished run (published or blocked); returns reports/runs/<run_id>/."""
     now = datetime.now(UTC)
@@ -130,7 +137,7 @@ def write_run_reports(
     report_built = False
     if warehouse.exists():
         try:
-            with _read_only(warehouse) as con:
+            with _read_only(warehouse, memory_limit) as con:
                 landed = _dicts(con, "SELECT * FROM marts.source_freshness")
                 published = _dicts(
                     con, "SELECT * FROM meta.run ORDER BY started_at DESC LIMIT ?", [TREND_RUNS]
@@ -150,7 +157,7 @@ def write_run_reports(
         unchanged = not payload.get("rows_loaded") and (latest / "index.html").exists()
         try:
             if not unchanged:
-                write_investment_report(warehouse, reports_dir)
+                write_investment_report(warehouse, reports_dir, memory_limit)
                 report_built = True
         except Exception as exc:
             errors.append(f"investment report not rebuilt: {exc}")

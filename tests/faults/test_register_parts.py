@@ -145,3 +145,18 @@ def test_duckdb_memory_must_be_a_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HKAM_DUCKDB_MEMORY", "lots")
     with pytest.raises(ValueError, match="HKAM_DUCKDB_MEMORY must be a size such as 2GB"):
         load()
+
+
+def test_readers_keep_the_run_memory_cap(tmp_path: Path) -> None:
+    """Report and export connections are capped like the writer (uncapped: 80% of the machine)."""
+    from flows import warehouse as wh
+
+    path = tmp_path / "w.duckdb"
+    with wh.connect(path, memory_limit="300MB") as con:
+        [(writer,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    with wh.connect(path, read_only=True, memory_limit="300MB") as con:
+        [(reader,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    with wh.connect(path, read_only=True, memory_limit="1GB") as con:
+        [(bigger,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    assert reader == writer
+    assert bigger != reader
