@@ -87,8 +87,7 @@ def load_report_data(con: Any) -> dict[str, Any]:
     """What the page shows of each mart as polars frames, row counts, and the latest run."""
     frames = {name: con.sql(sql.format(limit=PAGE_ROWS)).pl() for name, sql in PAGE_QUERIES.items()}
     counts = {
-        name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
-        for name in ("largest_commitments", "largest_investors")
+        name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0] for name in EXPORTS
     }
     run = con.sql(
         "SELECT run_id, started_at, finished_at, status FROM meta.run "
@@ -394,7 +393,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
             "Commitments ranked by the amount as stated (aggregate statements overlap the projects "
             "they cover, so these do not add up; <i>counts</i> is what each adds to totals). "
             "Every row links to its source. The tables show the first 100; "
-            "largest_commitments.csv and largest_investors.csv beside this page hold them all.",
+            "the downloads below hold them all.",
             f'<div class="chart-wrap">{top_chart}</div>'
             + table(big_cols, largest, "marts.largest_commitments")
             + f'<h3>Company investors</h3><div class="chart-wrap">{investor_chart}</div>'
@@ -439,7 +438,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     )
 
     sections.append(_context_section(share, macro, funds))
-    sections.append(_exports_section())
+    sections.append(_exports_section(data["counts"]))
 
     links = (
         "".join(
@@ -598,30 +597,40 @@ def _context_section(share: list[Row], macro: list[Row], funds: list[Row]) -> st
     )
 
 
-def _exports_section() -> str:
-    items = "".join(
-        f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · '
-        f'<a href="{esc(n)}.parquet">Parquet</a></li>'
-        for n in EXPORTS
-    )
+def _exports_section(counts: dict[str, int]) -> str:
+    from flows.reports.exports import SPREADSHEET_ROWS, fits_spreadsheet
+
+    def item(n: str) -> str:
+        parquet = f'<a href="{esc(n)}.parquet">Parquet</a>'
+        if fits_spreadsheet(counts[n]):
+            return (
+                f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · {parquet}</li>'
+            )
+        return (
+            f"<li><code>marts.{esc(n)}</code>: {parquet} only ({counts[n]:,} rows, more than a "
+            "spreadsheet opens)</li>"
+        )
+
     return card(
         "exports",
         "Downloads",
         "Every mart on this page, as CSV (text cells that a spreadsheet would run as a formula "
-        "start with ') and as Parquet (typed).",
-        f"<ul>{items}</ul>",
+        f"start with ') and as Parquet (typed). A mart over {SPREADSHEET_ROWS:,} rows is Parquet "
+        "only: a spreadsheet would drop the rows past its limit.",
+        f"<ul>{''.join(item(n) for n in EXPORTS)}</ul>",
     )
 
 
 def write_exports_and_page(
     con: Any, data: dict[str, Any], folder: Path, now: datetime | None = None
 ) -> Path:
-    """index.html and every mart of EXPORTS as CSV and Parquet into folder."""
-    from flows.reports.exports import write_exports
+    """index.html and every mart of EXPORTS as Parquet, and as CSV where a spreadsheet holds it."""
+    from flows.reports.exports import fits_spreadsheet, write_exports
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in EXPORTS:
-        write_exports(con, f"marts.{name}", folder, name)
+        csv = fits_spreadsheet(data["counts"][name])
+        write_exports(con, f"marts.{name}", folder, name, csv=csv)
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")
     return path

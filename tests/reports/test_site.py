@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from flows.reports.dqhtml import render_dq
 from flows.reports.exports import write_exports
@@ -126,7 +127,7 @@ def test_csv_formula_cells_are_neutralised_numbers_kept(tmp_path: Path) -> None:
     )
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT * FROM frame")
-    csv_path, parquet_path = write_exports(con, "t", tmp_path, "t")
+    csv_path, parquet_path = write_exports(con, "t", tmp_path, "t", csv=True)
     out = pl.read_csv(csv_path)
     assert out["name"].to_list() == [
         '\'=HYPERLINK("http://x","y")',
@@ -140,3 +141,27 @@ def test_csv_formula_cells_are_neutralised_numbers_kept(tmp_path: Path) -> None:
     assert out["n"].to_list() == frame["n"].to_list()
     assert out["tags"].to_list()[:3] == ["'=x; b", "", None]  # joined, then neutralised
     assert pl.read_parquet(parquet_path).equals(frame)  # Parquet keeps the values as typed
+
+
+def test_marts_longer_than_a_spreadsheet_are_parquet_only(
+    bundled_run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the spreadsheet limit a mart gets no CSV (a stale one goes) and the page says why."""
+    from flows.reports import exports
+    from flows.reports.investment import EXPORTS, load_report_data, write_exports_and_page
+    from flows.warehouse import connect
+
+    monkeypatch.setattr(exports, "SPREADSHEET_ROWS", 5)  # test value: the bundled marts are small
+    (tmp_path / "largest_commitments.csv").write_text("stale\n", encoding="utf-8")
+    with connect(bundled_run.warehouse, read_only=True) as con:
+        data = load_report_data(con)
+        page = write_exports_and_page(con, data, tmp_path).read_text(encoding="utf-8")
+    long = {n for n in EXPORTS if data["counts"][n] > 5}
+    assert "largest_commitments" in long and long != set(EXPORTS)
+    for name in EXPORTS:
+        assert (tmp_path / f"{name}.parquet").exists(), name
+        assert (tmp_path / f"{name}.csv").exists() == (name not in long), name
+        link = f'href="{name}.csv"'
+        assert (link in page) == (name not in long), name
+    rows = data["counts"]["largest_commitments"]
+    assert f"{rows:,} rows, more than a spreadsheet opens" in page
