@@ -287,7 +287,7 @@ TEN_M_RERUN = """\
 with `/usr/bin/time -v .venv/bin/hkam run`, each run with its own temporary Prefect server): hkam
 cold finished in 487.6 s wall (flow 403.8 s) at a peak RSS of 23,485 MB, holding the raw text,
 typed and staged register in polars at once; the benchmark's own 10M cold run on that code was
-killed by the kernel at 23.5 GB. No-change took 27.8 s wall (flow 5.8 s). Since commit 7e7901a
+killed by the kernel at 23.5 GB. No-change took 27.8 s wall (flow 5.8 s). Since commit ad3fb8d
 DuckDB reads the register CSV into raw and polars sees it in parts split by commitment_id
 (`flows/register_steps.py`), so memory is set by the part size and DuckDB's buffer pool.
 """
