@@ -38,7 +38,14 @@ def connect(
     # up to 80% of the machine's memory for its buffers.
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
     if read_only:
-        return duckdb.connect(str(path), read_only=True, config=config)
+        try:
+            return duckdb.connect(str(path), read_only=True, config=config)
+        except duckdb.ConnectionException as exc:
+            if "different configuration" not in str(exc):
+                raise
+            # This process already has the file open (an analyst's session, a test): DuckDB
+            # shares that instance, whose settings hold, and refuses a second configuration.
+            return duckdb.connect(str(path), read_only=True)
     config["storage_compatibility_version"] = STORAGE_VERSION
     return duckdb.connect(str(path), config=config)
 

@@ -160,3 +160,18 @@ def test_readers_keep_the_run_memory_cap(tmp_path: Path) -> None:
         [(bigger,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
     assert reader == writer
     assert bigger != reader
+
+
+def test_a_capped_reader_shares_a_file_this_process_already_has_open(tmp_path: Path) -> None:
+    """DuckDB refuses a second configuration of an open file; the reader joins the open one."""
+    import duckdb
+
+    from flows import warehouse as wh
+
+    path = tmp_path / "w.duckdb"
+    with wh.connect(path) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    with duckdb.connect(str(path), read_only=True) as analyst:
+        with wh.connect(path, read_only=True, memory_limit="300MB") as con:
+            assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
+        assert analyst.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
