@@ -126,10 +126,11 @@ def _register(
         counts.status = "unchanged"
         _say(f"register: {len(landed)} file(s) unchanged, skipped")
         return None
-    counts.rows_in = read_register(con, landed, run.run_id)
+    per_file = read_register(con, landed, run.run_id)
+    counts.rows_in = sum(per_file.values())
     _say(f"register: {counts.rows_in} rows from {len(landed)} file(s); validating")
     checked = check_register(con, counts.rows_in, run.run_id, now, settings.part_rows, _say)
-    load_register(con, landed, checked, counts, run.run_id, now)
+    load_register(con, landed, per_file, checked, counts, run.run_id, now)
     _say(f"register: {counts.loaded} loaded, {counts.unchanged} unchanged")
     return checked.outcome
 

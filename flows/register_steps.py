@@ -24,11 +24,10 @@ from flows.contracts import Check, contract, sql_literal
 from flows.runs import SourceCounts
 from flows.sources.register import copy_register, drop_copy
 from flows.transforms.commitments import (
-    AMOUNT_TEXT,
     CROSS_CHECK_LIMIT,
     amount_sample,
-    check_amounts,
     stage,
+    stated_text_mismatches,
 )
 from flows.transforms.entities import CompanyBook, company_names, company_table
 from flows.transforms.money import FX_SCHEMA
@@ -49,8 +48,11 @@ STAGED = "stage_commitment"  # temp table the merge SQL reads
 KEYS = "landed_keys"  # temp view: every key in the landed register, quarantined rows included
 
 
-def read_new_files(con: duckdb.DuckDBPyConnection, landed: list[p.LandedFile], load_id: str) -> int:
-    """New register files into raw.register_commitment, parsed by DuckDB; returns rows read.
+def read_new_files(
+    con: duckdb.DuckDBPyConnection, landed: list[p.LandedFile], load_id: str
+) -> dict[str, int]:
+    """New register files into raw.register_commitment, parsed by DuckDB; returns the rows read
+    from each landed file, by sha256.
 
     Files the warehouse already holds are in raw already; they are read back, not parsed again.
     """
@@ -78,17 +80,19 @@ def read_new_files(con: duckdb.DuckDBPyConnection, landed: list[p.LandedFile], l
         finally:
             drop_copy(con, "register_text")
     _files_table(con, landed)
-    [(rows,)] = con.execute(
-        f"SELECT count(*) FROM raw.register_commitment AS r JOIN {FILES} AS f "
-        "ON r.source_file_sha256 = f.sha"
-    ).fetchall()
-    if rows == 0:
+    per_file: dict[str, int] = dict(
+        con.execute(
+            f"SELECT r.source_file_sha256, count(*) FROM raw.register_commitment AS r "
+            f"JOIN {FILES} AS f ON r.source_file_sha256 = f.sha GROUP BY ALL"
+        ).fetchall()
+    )
+    if not per_file:
         names = ", ".join(str(f.path) for f in landed)
         raise p.Blocked(
             f"register failed block check(s): at least one row (0 rows): {names}: line 2: no "
             "rows under the header line; add the commitments below the header"
         )
-    return int(rows)
+    return per_file
 
 
 def _files_table(con: duckdb.DuckDBPyConnection, landed: list[p.LandedFile]) -> None:
@@ -206,7 +210,8 @@ def check_and_stage(
         raise p.Blocked(f"register failed block check(s): {blocked}")
     everyone = pl.concat(names).sort("_f", "line")
     checked.companies = company_table(company_names(everyone), book)
-    checked.warnings = _amount_warnings(amounts) + (
+    stacked = pl.concat([sample for sample, _ in amounts]).sort("_f", "line")
+    checked.warnings = stated_text_mismatches(stacked, sum(n for _, n in amounts)) + (
         [f"sector labels not in the taxonomy (cluster 'unmapped'): {sorted(labels)}"]
         if labels
         else []
@@ -256,14 +261,8 @@ def _bounds(con: duckdb.DuckDBPyConnection, parts: int) -> list[str]:
 def _part(con: duckdb.DuckDBPyConnection, bounds: list[str], k: int, load_id: str) -> pl.DataFrame:
     """Part k of the landed register's rows (keys from bounds[k - 1] up to bounds[k]; null keys
     in the first), as text, in file and line order."""
-    select = ", ".join(
-        "f.name AS source_file"
-        if c == "source_file"
-        else "$load_id AS load_id"
-        if c == "load_id"
-        else f'r."{c}"'
-        for c in contract(p.REGISTER).column_names
-    )
+    provenance = {"source_file": "f.name AS source_file", "load_id": "$load_id AS load_id"}
+    select = ", ".join(provenance.get(c, f'r."{c}"') for c in contract(p.REGISTER).column_names)
     key, params = f"r.{KEY}", {"load_id": load_id}
     where = []
     if k > 0:
@@ -294,36 +293,17 @@ def _append(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, first: bool)
         con.unregister("stage_part")
 
 
-def _amount_warnings(samples: list[tuple[pl.DataFrame, int]]) -> list[str]:
-    """The amount_text cross-check over the parts' samples (each part's distinct texts)."""
-    sample = pl.concat([s for s, _ in samples]).sort("_f", "line")
-    sample = sample.unique(subset=AMOUNT_TEXT, keep="first", maintain_order=True)
-    distinct = sum(n for _, n in samples)
-    out = check_amounts(sample)
-    note = []
-    if distinct > sum(s.height for s, _ in samples):
-        note = [f"amount_text cross-check sampled {sample.height} of {distinct} distinct texts"]
-    shown = note + out[:20]
-    if len(out) > 20:
-        shown.append(f"... and {len(out) - 20} more amount_text mismatches")
-    return shown
-
-
 def merge(
     con: duckdb.DuckDBPyConnection,
     landed: list[p.LandedFile],
+    per_file: dict[str, int],
     checked: Checked,
     counts: SourceCounts,
     load_id: str,
     now: datetime,
 ) -> None:
-    """Source files, companies and the SCD-2 merge of the staged rows, in one transaction."""
-    per_file = dict(
-        con.execute(
-            f"SELECT r.source_file_sha256, count(*) FROM raw.register_commitment AS r "
-            f"JOIN {FILES} AS f ON r.source_file_sha256 = f.sha GROUP BY ALL"
-        ).fetchall()
-    )
+    """Source files (with read_new_files' rows per file), companies and the SCD-2 merge of the
+    staged rows, in one transaction."""
     files = p.source_file_frame(landed, per_file, load_id, now)
     companies = checked.companies.with_columns(pl.lit(load_id).alias("load_id"))
     con.execute("BEGIN TRANSACTION")

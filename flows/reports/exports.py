@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flows.contracts import sql_literal
+
 # A spreadsheet runs a cell beginning with one of these as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # TIMESTAMPTZ values are UTC here (the warehouse sets no TimeZone): written as ISO with +0000.
@@ -28,10 +30,6 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def neutralised_columns(columns: list[tuple[str, str]]) -> str:
     """SELECT list for the CSV: text cells a spreadsheet would run as a formula get a leading `'`.
 
@@ -39,7 +37,7 @@ def neutralised_columns(columns: list[tuple[str, str]]) -> str:
     number is still a number. List columns become `; `-joined text first; TIMESTAMPTZ columns
     are written as UTC timestamps.
     """
-    starts = ", ".join(_literal(s) for s in FORMULA_START)
+    starts = ", ".join(sql_literal(s) for s in FORMULA_START)
     out = []
     for name, dtype in columns:
         col = _quoted(name)
@@ -69,6 +67,6 @@ def write_exports(con: Any, relation: str, folder: Path, name: str, *, csv: bool
     jobs.append((parquet_path, f"SELECT * FROM {relation}", "FORMAT parquet"))
     for path, query, options in jobs:
         tmp = path.with_name(path.name + ".tmp")
-        con.execute(f"COPY ({query}) TO {_literal(str(tmp))} ({options})")
+        con.execute(f"COPY ({query}) TO {sql_literal(str(tmp))} ({options})")
         tmp.replace(path)  # a reader never sees half an export
     return [path for path, _, _ in jobs]

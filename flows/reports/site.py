@@ -10,8 +10,6 @@ cannot be built is skipped and named in the report (`report_errors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,20 +19,10 @@ from flows.reports.dqhtml import render_dq
 from flows.reports.freshness import freshness_rows
 from flows.reports.schema import register_contract, schema_changes, snapshot_columns
 from flows.settings import WRITER_MEMORY_LIMIT
+from flows.warehouse import connect
 
 TREND_RUNS = 20
 QUARANTINE_ROWS = 500
-
-
-@contextmanager
-def _read_only(warehouse: Path, memory_limit: str = WRITER_MEMORY_LIMIT) -> Iterator[Any]:
-    from flows.warehouse import connect
-
-    con = connect(warehouse, read_only=True, memory_limit=memory_limit)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def _dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -103,7 +91,7 @@ def write_investment_report(
 
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; run `hkam run` first")
-    with _read_only(warehouse, memory_limit) as con:
+    with connect(warehouse, read_only=True, memory_limit=memory_limit) as con:
         return write_exports_and_page(con, load_report_data(con), reports_dir / "latest")
 
 
@@ -137,7 +125,7 @@ def write_run_reports(
     report_built = False
     if warehouse.exists():
         try:
-            with _read_only(warehouse, memory_limit) as con:
+            with connect(warehouse, read_only=True, memory_limit=memory_limit) as con:
                 landed = _dicts(con, "SELECT * FROM marts.source_freshness")
                 published = _dicts(
                     con, "SELECT * FROM meta.run ORDER BY started_at DESC LIMIT ?", [TREND_RUNS]

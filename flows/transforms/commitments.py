@@ -7,13 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from flows.transforms.dates import UNKNOWN, parse_hk_date
-from flows.transforms.entities import (
-    CompanyBook,
-    company_ids,
-    company_names,
-    company_table,
-    match_companies,
-)
+from flows.transforms.entities import COMPANY_SCHEMA, CompanyBook, company_ids, match_companies
 from flows.transforms.money import to_hkd_usd
 from flows.transforms.sectors import Taxonomy, map_sectors
 
@@ -134,7 +128,7 @@ def stage(
     if company_rows:
         typed, companies = match_companies(typed, book)
     else:
-        companies = company_table(company_names(typed.clear()), book)
+        companies = pl.DataFrame(schema=COMPANY_SCHEMA)
         typed = company_ids(typed, book)
     return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)
 
@@ -142,18 +136,24 @@ def stage(
 CROSS_CHECK_LIMIT = 20_000  # distinct amount texts read per run; beyond it the check is sampled
 
 
-def stated_text_mismatches(rows: pl.DataFrame) -> list[str]:
+def stated_text_mismatches(sample: pl.DataFrame, distinct: int) -> list[str]:
     """Rows whose amount_text, read by the extractor, disagrees with amount and currency.
 
-    The extractor reads each distinct (text, amount, currency) once; a register with more than
-    CROSS_CHECK_LIMIT of them is checked on an evenly spread sample, and the warning says so.
+    `sample` is amount_sample's frame (or several parts' frames stacked in row order) and
+    `distinct` how many distinct texts it was drawn from. The extractor reads each distinct
+    (text, amount, currency) once; a register with more than CROSS_CHECK_LIMIT of them is checked
+    on an evenly spread sample, and the first message says so; at most 20 mismatches are listed.
     """
-    sample, distinct = amount_sample(rows, CROSS_CHECK_LIMIT)
-    out = []
-    if distinct > sample.height:
-        step = distinct // CROSS_CHECK_LIMIT + 1
-        out.append(f"amount_text cross-check sampled 1 in {step} of {distinct} distinct texts")
-    return out + check_amounts(sample)
+    sampled = distinct > sample.height
+    sample = sample.unique(subset=AMOUNT_TEXT, keep="first", maintain_order=True)
+    out = check_amounts(sample)
+    note = []
+    if sampled:
+        note = [f"amount_text cross-check sampled {sample.height} of {distinct} distinct texts"]
+    shown = note + out[:20]
+    if len(out) > 20:
+        shown.append(f"... and {len(out) - 20} more amount_text mismatches")
+    return shown
 
 
 def amount_sample(

@@ -71,6 +71,16 @@ def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame
 
 
 _IS_COMPANY = pl.col("party") == "company"
+# core.company as the transforms build it.
+COMPANY_SCHEMA = pl.Schema(
+    {
+        "company_id": pl.String(),
+        "name_en": pl.String(),
+        "name_zh": pl.String(),
+        "aliases": pl.List(pl.String()),
+        "hq_region": pl.String(),
+    }
+)
 
 
 def company_names(rows: pl.DataFrame) -> pl.DataFrame:
@@ -112,11 +122,5 @@ def company_table(names: pl.DataFrame, book: CompanyBook) -> pl.DataFrame:
             entry["name_zh"] = zh
     return pl.DataFrame(
         [{**e, "aliases": sorted(e["aliases"])} for e in companies.values()],  # type: ignore[call-overload]
-        schema={
-            "company_id": pl.String,
-            "name_en": pl.String,
-            "name_zh": pl.String,
-            "aliases": pl.List(pl.String),
-            "hq_region": pl.String,
-        },
+        schema=COMPANY_SCHEMA,
     ).sort("company_id")
