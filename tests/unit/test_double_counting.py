@@ -119,3 +119,17 @@ def test_phasing_spreads_evenly(con: duckdb.DuckDBPyConnection) -> None:
     assert total == pytest.approx((50 + 14 + 3 + 6.9) * BN), (
         "phasing moves money in time, never adds"
     )
+
+
+def test_phased_by_year_adds_up_the_phased_rows(con: duckdb.DuckDBPyConnection) -> None:
+    by_year = con.execute(
+        "SELECT year, sum(hkd), sum(commitments) FROM marts.investment_phased_by_year "
+        "GROUP BY year ORDER BY year"
+    ).fetchall()
+    phased = con.execute(
+        "SELECT year, sum(hkd), count(*) FROM marts.investment_phased GROUP BY year ORDER BY year"
+    ).fetchall()
+    assert [(y, n) for y, _, n in by_year] == [(y, n) for y, _, n in phased]
+    assert [h for _, h, _ in by_year] == pytest.approx([h for _, h, _ in phased])
+    # Horizon's HK$600 million a year reaches 2027, when nothing else is counted.
+    assert by_year[-1][:2] == (2027, pytest.approx(0.6 * BN))
