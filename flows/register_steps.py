@@ -46,6 +46,7 @@ KEY = "commitment_id"  # rows are split into parts by it
 FILES = "register_run_files"  # temp table: this run's register files (sha, name, ord)
 STAGED = "stage_commitment"  # temp table the merge SQL reads
 KEYS = "landed_keys"  # temp view: every key in the landed register, quarantined rows included
+BOUNDS_SAMPLE = 200_000  # keys sampled to place the part bounds
 
 
 def read_new_files(
@@ -225,6 +226,16 @@ def _unique_over_all(con: duckdb.DuckDBPyConnection, check: Check, rows: int) ->
     cols = check.args.get("columns") or [check.column or ""]
     values = ", ".join(f'r."{c}"' for c in cols)
     present = " AND ".join(f'r."{c}" IS NOT NULL' for c in cols)
+    kind = expectation_type(check)
+    # Whether any value repeats at all, first: one hash aggregate, where numbering the rows sorts
+    # them all (at 10M rows 1.9 s against 11.8 s, and nearly every register has no repeat).
+    repeats = con.execute(
+        f"SELECT 1 FROM raw.register_commitment AS r JOIN {FILES} AS f "
+        f"ON r.source_file_sha256 = f.sha WHERE {present} GROUP BY {values} "
+        "HAVING count(*) > 1 LIMIT 1"
+    ).fetchall()
+    if not repeats:
+        return CheckResult(check, kind, True, rows, 0)
     found = con.execute(
         f"SELECT * FROM (SELECT row_number() OVER (ORDER BY f.ord, r.line) - 1 AS i, {values}, "
         f"count(*) OVER (PARTITION BY {values}) AS n, {present} AS present "
@@ -233,7 +244,6 @@ def _unique_over_all(con: duckdb.DuckDBPyConnection, check: Check, rows: int) ->
     ).fetchall()
     samples = tuple({**dict(zip(cols, row[1:-2], strict=True)), ROW_ID: row[0]} for row in found)
     failing = tuple(int(row[0]) for row in found)
-    kind = expectation_type(check)
     return CheckResult(check, kind, not failing, rows, len(failing), failing, samples[:MAX_SAMPLES])
 
 
@@ -251,9 +261,14 @@ def _bounds(con: duckdb.DuckDBPyConnection, parts: int) -> list[str]:
     every column of every row once per part (2.6 s a part at 10M rows, against 0.6-1.1 s)."""
     if parts == 1:
         return []
+    # From a fixed sample of the keys: any bounds give right results, the sample only has to make
+    # the parts about equal (±2% at 80 parts), and the exact quantiles sort every key (13.8 s at
+    # 10M rows, against 0.9 s).
     [(bounds,)] = con.execute(
-        f"SELECT quantile_disc(r.{KEY}, [i / {parts} for i in range(1, {parts})]) "
-        f"FROM raw.register_commitment AS r JOIN {FILES} AS f ON r.source_file_sha256 = f.sha"
+        f"SELECT quantile_disc({KEY}, [i / {parts} for i in range(1, {parts})]) FROM ("
+        f"SELECT r.{KEY} FROM raw.register_commitment AS r JOIN {FILES} AS f "
+        f"ON r.source_file_sha256 = f.sha USING SAMPLE reservoir({BOUNDS_SAMPLE} ROWS) "
+        "REPEATABLE (42))"
     ).fetchall()
     return sorted(set(bounds or []))
 

@@ -1,0 +1,78 @@
+"""The register's whole-register steps on a real DuckDB: the grain check over every landed row and
+the part bounds. Rows are made for this test (keys and line numbers only), not data."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from flows import register_steps as rs
+from flows.contracts import contract
+from flows.warehouse import migrate
+
+GRAIN = next(c for c in contract("raw.register_commitment").checks if c.kind == "unique")
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(":memory:") as c:
+        migrate(c)
+        c.execute(
+            f"CREATE TEMP TABLE {rs.FILES} AS SELECT * FROM (VALUES ('sha-b', 'b.csv', 1), "
+            "('sha-a', 'a.csv', 0)) AS t(sha, name, ord)"
+        )
+        yield c
+
+
+def _land(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str | None, int]]) -> None:
+    """(file sha, commitment_id, line) rows into raw.register_commitment."""
+    con.executemany(
+        "INSERT INTO raw.register_commitment (source_file_sha256, commitment_id, line) "
+        "VALUES (?, ?, ?)",
+        rows,
+    )
+
+
+def test_grain_passes_without_numbering_when_nothing_repeats(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _land(con, [("sha-a", f"k-{i}", i + 2) for i in range(50)] + [("sha-b", "k-0", 2)])
+    result = rs._unique_over_all(con, GRAIN, 51)
+    assert (result.success, result.unexpected_count, result.failing_rows) == (True, 0, ())
+    assert result.element_count == 51
+
+
+def test_grain_names_every_repeated_row_in_file_and_line_order(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # File a is read first (ord 0): its rows are numbered 0-2, then file b's 3-4.
+    rows = [("sha-b", "x", 2), ("sha-b", "y", 3), ("sha-a", "p", 2), ("sha-a", "q", 5)]
+    _land(con, [*rows, ("sha-a", "r", 5)])  # line 5 of file a twice: the grain breaks
+    result = rs._unique_over_all(con, GRAIN, 5)
+    assert not result.success and result.blocks
+    assert result.failing_rows == (1, 2)
+    assert {(s["source_file_sha256"], s["line"]) for s in result.samples} == {("sha-a", 5)}
+
+
+def test_bounds_split_the_keys_into_about_equal_parts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "INSERT INTO raw.register_commitment (source_file_sha256, commitment_id, line) "
+        "SELECT 'sha-a', printf('k-%06d', i), i + 2 FROM range(300000) AS t(i)"
+    )
+    bounds = rs._bounds(con, 4)
+    assert bounds == sorted(bounds) and len(bounds) == 3
+    assert rs._bounds(con, 4) == bounds, "the sample is seeded: the same bounds every run"
+    edges = [None, *bounds, None]
+    sizes = [
+        con.execute(
+            "SELECT count(*) FROM raw.register_commitment WHERE ($lo IS NULL OR commitment_id >= "
+            "$lo) AND ($hi IS NULL OR commitment_id < $hi)",
+            {"lo": lo, "hi": hi},
+        ).fetchall()[0][0]
+        for lo, hi in itertools.pairwise(edges)
+    ]
+    assert sum(sizes) == 300_000
+    assert all(abs(n - 75_000) < 75_000 * 0.05 for n in sizes), sizes
