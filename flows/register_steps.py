@@ -11,9 +11,12 @@ Everything is written to the run's working copy, which is discarded whole if any
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -152,52 +155,66 @@ def check_and_stage(
     names: list[pl.DataFrame] = []
     amounts: list[tuple[pl.DataFrame, int]] = []
     labels: set[str] = set()
-    stop = staged_any = False
+    stop = False
+    hist_types = hist.polars_schema()
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     bounds = _bounds(con, parts)
     parts = len(bounds) + 1  # fewer when keys repeat across a bound
     checked = Checked(outcome=Outcome(results=[]))
-    for k in range(parts):
-        raw = _part(con, bounds, k, load_id)
-        if raw.height == 0:
-            continue  # the first range is empty when the smallest key is also a bound
-        outcome = validate(raw, spec)
-        results.append((outcome, raw.height))
-        # A failing block check stops the run: the remaining parts are only counted.
-        stop = stop or any(r.blocks and r.check.kind != "row_count" for r in outcome.results)
-        if stop:
-            continue
-        bad = outcome.quarantined_rows()
-        passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
-        staged = stage(passing, fx, taxonomy, book, company_rows=False)
-        quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, now)
-        stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
-        _append(con, staged.commitments.select(*stage_cols, "row_content"), first=not staged_any)
-        staged_any = True
-        con.register("part_quarantine", quarantine)
-        try:
-            con.execute(
-                "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM part_quarantine"
+    scratch = _scratch_dir(con)
+    staged_files: list[Path] = []
+    try:
+        for k in range(parts):
+            raw = _part(con, bounds, k, load_id)
+            if raw.height == 0:
+                continue  # the first range is empty when the smallest key is also a bound
+            outcome = validate(raw, spec)
+            results.append((outcome, raw.height))
+            # A failing block check stops the run: the remaining parts are only counted.
+            stop = stop or any(r.blocks and r.check.kind != "row_count" for r in outcome.results)
+            if stop:
+                continue
+            bad = outcome.quarantined_rows()
+            passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
+            staged = stage(passing, fx, taxonomy, book, company_rows=False)
+            quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, now)
+            stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
+            staged_files.append(scratch / f"{k:05d}.parquet")
+            staged.commitments.select(*stage_cols, "row_content").cast(
+                {c: hist_types[c] for c in stage_cols}
+            ).write_parquet(staged_files[-1], compression="lz4", statistics=False)
+            con.register("part_quarantine", quarantine)
+            try:
+                con.execute(
+                    "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM part_quarantine"
+                )
+            finally:
+                con.unregister("part_quarantine")
+            checked.quarantined += quarantine.select("source_file_sha256", "line").n_unique()
+            checked.duplicates += staged.duplicates
+            ordered = staged.commitments.with_columns(
+                pl.col("source_file_sha256")
+                .replace_strict(order, return_dtype=pl.Int64)
+                .alias("_f")
             )
-        finally:
-            con.unregister("part_quarantine")
-        checked.quarantined += quarantine.select("source_file_sha256", "line").n_unique()
-        checked.duplicates += staged.duplicates
-        ordered = staged.commitments.with_columns(
-            pl.col("source_file_sha256").replace_strict(order, return_dtype=pl.Int64).alias("_f")
-        )
-        names.append(
-            _own(
-                ordered.filter(pl.col("party") == "company")
-                .select("_f", "line", "party", "company_name", "company_zh")
-                .unique(subset=["company_name", "company_zh"], keep="first", maintain_order=True)
+            names.append(
+                _own(
+                    ordered.filter(pl.col("party") == "company")
+                    .select("_f", "line", "party", "company_name", "company_zh")
+                    .unique(
+                        subset=["company_name", "company_zh"], keep="first", maintain_order=True
+                    )
+                )
             )
-        )
-        sample, distinct = amount_sample(ordered, CROSS_CHECK_LIMIT // parts, ("_f", "line"))
-        amounts.append((_own(sample), distinct))
-        labels |= set(unmapped_labels(staged.commitments))
-        if parts > 1:
-            say(f"register: part {k + 1} of {parts} checked and staged ({raw.height} rows)")
+            sample, distinct = amount_sample(ordered, CROSS_CHECK_LIMIT // parts, ("_f", "line"))
+            amounts.append((_own(sample), distinct))
+            labels |= set(unmapped_labels(staged.commitments))
+            if parts > 1:
+                say(f"register: part {k + 1} of {parts} checked and staged ({raw.height} rows)")
+        if staged_files:
+            _load_staged(con, staged_files)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     whole = {
         check.name: _unique_over_all(con, check, rows)
         for check in spec.checks
@@ -295,17 +312,29 @@ def _part(con: duckdb.DuckDBPyConnection, bounds: list[str], k: int, load_id: st
     return part
 
 
-def _append(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, first: bool) -> None:
-    """Add staged rows to stage_commitment, with the md5 of their business content."""
-    con.register("stage_part", p.arrow_view(frame))
-    try:
-        rows = "SELECT * EXCLUDE (row_content), md5(row_content) AS row_hash FROM stage_part"
-        if first:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {rows}")
-        else:
-            con.execute(f"INSERT INTO {STAGED} BY NAME {rows}")
-    finally:
-        con.unregister("stage_part")
+def _scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """A new folder beside the database file (the system's temp folder for one in memory) for
+    the staged parts; removed when staging ends, or by the next run's start_work_copy."""
+    [(path,)] = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    where = Path(path).parent if path else None
+    prefix = f"{Path(path).name}{wh.STAGE_SUFFIX}" if path else "hkam-stage-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+
+
+def _load_staged(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
+    """The staged parts into stage_commitment in one statement, with the md5 of each row's
+    business content.
+
+    Parts go to Parquet as they are checked and come back in one parallel read: appended to the
+    table part by part, between the parts' reads of raw, they took 66 s at 10M rows; written by
+    polars and read at once, 18 s and 18 s."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT * EXCLUDE (row_content), "
+        "md5(row_content) AS row_hash FROM read_parquet($files)",
+        {"files": [str(f) for f in files]},
+    )
 
 
 def merge(

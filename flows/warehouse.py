@@ -22,6 +22,7 @@ from flows.settings import WRITER_MEMORY_LIMIT
 LAYERS = ("raw", "core", "marts", "meta")
 # Files are written in the v1.4.0 storage format so analysts' duckdb CLI 1.5.x can open them.
 STORAGE_VERSION = "v1.4.0"
+STAGE_SUFFIX = ".stage-"  # register_steps stages register parts in <database file>.stage-*/
 
 
 class WarehouseBusy(RuntimeError):
@@ -219,6 +220,8 @@ def start_work_copy(ws: Workspace) -> Path:
     """Fresh working copy of the published file (or an empty one); stale copies are discarded."""
     for stale in (ws.work, ws.work.with_name(ws.work.name + ".wal")):
         stale.unlink(missing_ok=True)
+    for scratch in ws.work.parent.glob(f"{ws.work.name}{STAGE_SUFFIX}*"):
+        shutil.rmtree(scratch, ignore_errors=True)  # a killed run's staged register parts
     if ws.published.exists():
         shutil.copy2(ws.published, ws.work)
     return ws.work

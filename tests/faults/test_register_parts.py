@@ -100,6 +100,8 @@ def test_parts_of_three_rows_equal_the_whole(
     assert parts["tables"].keys() == whole["tables"].keys()
     for table, rows in whole["tables"].items():
         assert parts["tables"][table] == rows, table
+    # The staged parts' scratch folder beside the working copy is gone after the run.
+    assert not list((tmp_path / "parts" / "wh").glob("*.stage-*"))
 
 
 def test_parts_carry_a_revision_and_a_rerun(

@@ -53,6 +53,18 @@ def test_each_publish_keeps_the_file_it_replaces_and_prunes_beyond_n(ws: wh.Work
     assert versions[0].path == ws.versions / "hkam.20261124T020000Z-aaaaa4.duckdb"
 
 
+def test_a_new_work_copy_clears_a_killed_runs_staged_parts(ws: wh.Workspace) -> None:
+    fake_run(ws, "r1")
+    stale = ws.work.parent / f"{ws.work.name}{wh.STAGE_SUFFIX}abc123"
+    stale.mkdir()
+    (stale / "00000.parquet").write_bytes(b"left by a killed run")
+    other = ws.work.parent / "notes.stage-keep"
+    other.mkdir()
+    wh.start_work_copy(ws)
+    assert not stale.exists()
+    assert other.exists()  # only the work copy's own scratch folders go
+
+
 def test_keep_zero_keeps_no_versions(ws: wh.Workspace) -> None:
     fake_run(ws, "r1", keep=0)
     fake_run(ws, "r2", keep=0)
