@@ -42,6 +42,9 @@ class CompanyBook:
     canonical: dict[str, str] = field(default_factory=dict)
     name_zh: dict[str, str] = field(default_factory=dict)
     hq_region: dict[str, str] = field(default_factory=dict)
+    # Names already resolved, with their company_id: a 10M-row register checked in 80 parts
+    # resolved the same ~100k names in every part (8 s of its run).
+    _seen: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> CompanyBook:
@@ -62,7 +65,15 @@ class CompanyBook:
 
     def resolve(self, name: str) -> str:
         """Canonical English name for a source name (itself when unknown, minus suffixes)."""
-        return self.canonical.get(fold(name), _PARENS.sub("", name).strip())
+        return self.identify(name)[0]
+
+    def identify(self, name: str) -> tuple[str, str]:
+        """(canonical English name, company_id) for a source name, remembered."""
+        known = self._seen.get(name)
+        if known is None:
+            canonical = self.canonical.get(fold(name), _PARENS.sub("", name).strip())
+            known = self._seen[name] = (canonical, slug(canonical))
+        return known
 
 
 def match_companies(rows: pl.DataFrame, book: CompanyBook) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -91,7 +102,7 @@ def company_names(rows: pl.DataFrame) -> pl.DataFrame:
 def company_ids(rows: pl.DataFrame, book: CompanyBook) -> pl.DataFrame:
     """Rows with company_id (the slug of the canonical name) on company rows."""
     names = rows.filter(_IS_COMPANY).get_column("company_name").unique().to_list()
-    ids = {n: slug(book.resolve(n)) for n in names}  # distinct names only
+    ids = {n: book.identify(n)[1] for n in names}  # distinct names only
     return rows.with_columns(
         pl.when(_IS_COMPANY)
         .then(pl.col("company_name").replace_strict(ids, default=None, return_dtype=pl.String))
@@ -105,11 +116,11 @@ def company_table(names: pl.DataFrame, book: CompanyBook) -> pl.DataFrame:
     Chinese name seen wins where the reviewed book has none."""
     companies: dict[str, dict[str, object]] = {}
     for name, zh in names.iter_rows():
-        canonical = book.resolve(name)
+        canonical, company_id = book.identify(name)
         entry = companies.setdefault(
-            slug(canonical),
+            company_id,
             {
-                "company_id": slug(canonical),
+                "company_id": company_id,
                 "name_en": canonical,
                 "name_zh": book.name_zh.get(canonical) or zh,
                 "aliases": set(),

@@ -85,6 +85,16 @@ def test_book_resolves_alias_and_chinese_name(book: CompanyBook) -> None:
     assert book.resolve("Unknown Widgets (Asia)") == "Unknown Widgets"
 
 
+def test_identify_gives_the_canonical_name_and_its_slug_whether_seen_or_not(
+    book: CompanyBook,
+) -> None:
+    names = ["Ｊ２ SEMICONDUCTOR co., ltd.", "NETA Auto", "Unknown Widgets (Asia)", "黑芝麻智能"]
+    first = [book.identify(n) for n in names]
+    assert first == [(book.resolve(n), slug(book.resolve(n))) for n in names]
+    assert first[0] == ("J2 Semiconductor", "j2-semiconductor")
+    assert [book.identify(n) for n in names] == first  # the second time from memory
+
+
 def test_book_load_from_a_tmp_file(tmp_path: Path) -> None:
     path = tmp_path / "aliases.yml"
     # TEST VALUES: a made-up company.
