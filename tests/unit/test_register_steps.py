@@ -4,11 +4,15 @@ the part bounds. Rows are made for this test (keys and line numbers only), not d
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from flows import pipeline as p
 from flows import register_steps as rs
 from flows.contracts import contract
 from flows.warehouse import migrate
@@ -76,3 +80,19 @@ def test_bounds_split_the_keys_into_about_equal_parts(con: duckdb.DuckDBPyConnec
     ]
     assert sum(sizes) == 300_000
     assert all(abs(n - 75_000) < 75_000 * 0.05 for n in sizes), sizes
+
+
+def test_a_blocked_register_leaves_no_staged_parts(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grain breaks after every part was staged: the run stops and the parts' folder goes."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # an in-memory database's scratch
+    # Line 5 of file a twice; the other columns are empty, so the rows are only quarantined.
+    _land(con, [("sha-a", "p", 2), ("sha-a", "q", 5), ("sha-a", "r", 5), ("sha-b", "x", 2)])
+    con.execute("UPDATE raw.register_commitment SET load_id = 'run-1'")
+    with pytest.raises(p.Blocked, match="register failed block check"):
+        rs.check_and_stage(con, 4, "run-1", datetime.now(UTC), part_rows=2)
+    assert list(tmp_path.iterdir()) == []
+    assert not con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [rs.STAGED]
+    ).fetchall()[0][0]
