@@ -33,16 +33,21 @@ from run import PY, RESULTS, freeze_code, prefect_server  # noqa: E402
 
 # Stage -> a frame prefix that marks it (function name and module path as py-spy prints them).
 STAGES = [
-    ("C&SD payload parse (Python loop per data point)", "parse (flows/sources/censtatd.py"),
+    ("C&SD payload parse", "parse (flows/sources/censtatd.py"),
     ("press-release candidates (propose_candidates)", "propose_candidates (flows/pipeline.py"),
     ("reports (write_run_reports)", "write_run_reports (flows/reports/site.py"),
     ("official sources load (all of load_official)", "load_official (flows/pipeline.py"),
     ("register read (CSV into raw by DuckDB)", "read_new_files (flows/register_steps.py"),
+    ("register check and stage (check_and_stage)", "check_and_stage (flows/register_steps.py"),
+    ("register part read from raw (_part)", "_part (flows/register_steps.py"),
+    ("register staged parts read back (_load_staged)", "_load_staged (flows/register_steps.py"),
     ("register validation (validate)", "validate (flows/validation.py"),
     ("register transform (stage)", "stage (flows/transforms/commitments.py"),
     ("amount_text cross-check (extract per distinct text)", "check_amounts (flows/transforms/"),
     ("quarantine rows (quarantine_frame)", "quarantine_frame (flows/pipeline.py"),
     ("register merge (SCD-2, companies, files)", "merge (flows/register_steps.py"),
+    ("marts (refresh_marts)", "refresh_marts (flows/warehouse.py"),
+    ("exports (write_exports)", "write_exports (flows/reports/exports.py"),
     ("land (sha256 + copy)", "land (flows/pipeline.py"),
     ("migrate (DDL, views)", "migrate (flows/warehouse.py"),
     ("publish (CHECKPOINT, fsync, rename)", "publish (flows/warehouse.py"),
