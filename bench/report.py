@@ -352,8 +352,8 @@ inside DuckDB is charged to the Python line that called it. Where the ~256 s of 
    times.
 4. **Reading the CSV, 13%** (32 s): DuckDB's read_csv into a temp table (for the line numbers)
    and its insert into raw; the floor does only the first.
-5. **Reports, 8%** (21 s), of which 17.6 s are the Parquet exports of the three marts with ~10M
-   rows.
+5. **Reports, 8%** (21 s), of which 17.6 s are the exports, mostly the Parquet files of
+   commitment_counted and largest_commitments (~10M rows each).
 
 What would move it: the staging rules and the suite's metrics as one DuckDB pass over raw
 (polars only where a rule needs it); marts that share one stored row per commitment instead of
