@@ -40,7 +40,6 @@ STAGES = [
     ("register read (CSV into raw by DuckDB)", "read_new_files (flows/register_steps.py"),
     ("register check and stage (check_and_stage)", "check_and_stage (flows/register_steps.py"),
     ("register part read from raw (_part)", "_part (flows/register_steps.py"),
-    ("register staged parts read back (_load_staged)", "_load_staged (flows/register_steps.py"),
     ("register validation (validate)", "validate (flows/validation.py"),
     ("register transform (stage)", "stage (flows/transforms/commitments.py"),
     ("amount_text cross-check (extract per distinct text)", "check_amounts (flows/transforms/"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,7 +163,7 @@ def check_and_stage(
     con.execute(f"DROP VIEW IF EXISTS {STAGED}")
     bounds = _bounds(con, parts)
     parts = len(bounds) + 1  # fewer when keys repeat across a bound
-    scratch = _scratch_dir(con)
+    scratch = wh.scratch_dir(con)
     checked = Checked(outcome=Outcome(results=[]), staged_in=scratch)
     staged_files: list[Path] = []
     quarantined: list[Path] = []
@@ -184,13 +183,14 @@ def check_and_stage(
             staged = stage(passing, fx, taxonomy, book, company_rows=False)
             quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, now)
             stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
-            staged_files.append(scratch / f"{k:05d}.parquet")
-            staged.commitments.select(*stage_cols, "row_content").cast(
-                {c: hist_types[c] for c in stage_cols}
-            ).write_parquet(staged_files[-1], compression="lz4", statistics=False)
+            rows_out = staged.commitments.select(*stage_cols, "row_content")
+            _park(
+                rows_out.cast({c: hist_types[c] for c in stage_cols}),
+                scratch / f"{k:05d}.parquet",
+                staged_files,
+            )
             if quarantine.height:
-                quarantined.append(scratch / f"quarantine-{k:05d}.parquet")
-                quarantine.write_parquet(quarantined[-1], compression="lz4", statistics=False)
+                _park(quarantine, scratch / f"quarantine-{k:05d}.parquet", quarantined)
             checked.quarantined += quarantine.select("source_file_sha256", "line").n_unique()
             checked.duplicates += staged.duplicates
             ordered = staged.commitments.with_columns(
@@ -320,15 +320,10 @@ def _part(con: duckdb.DuckDBPyConnection, bounds: list[str], k: int, load_id: st
     return part
 
 
-def _scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """A new folder beside the database file (the system's temp folder for one in memory) for
-    the staged parts; removed when staging ends, or by the next run's start_work_copy."""
-    [(path,)] = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()
-    where = Path(path).parent if path else None
-    prefix = f"{Path(path).name}{wh.STAGE_SUFFIX}" if path else "hkam-stage-"
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+def _park(frame: pl.DataFrame, path: Path, files: list[Path]) -> None:
+    """Write a part's rows to Parquet in the scratch folder and list the file."""
+    frame.write_parquet(path, compression="lz4", statistics=False)
+    files.append(path)
 
 
 def _view_staged(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:

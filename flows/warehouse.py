@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from flows.settings import WRITER_MEMORY_LIMIT
 LAYERS = ("raw", "core", "marts", "meta")
 # Files are written in the v1.4.0 storage format so analysts' duckdb CLI 1.5.x can open them.
 STORAGE_VERSION = "v1.4.0"
-STAGE_SUFFIX = ".stage-"  # register_steps stages register parts in <database file>.stage-*/
+STAGE_SUFFIX = ".stage-"  # scratch_dir's folders: <database file>.stage-*/
 
 
 class WarehouseBusy(RuntimeError):
@@ -228,6 +229,17 @@ def writer_lock(ws: Workspace, wait: float = 0.0, poll: float = 0.2) -> Iterator
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """A new folder beside the connection's database file (the system's temp folder for one in
+    memory) for a run's intermediate files; start_work_copy removes any a killed run left."""
+    [(path,)] = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    if not path:
+        return Path(tempfile.mkdtemp(prefix="hkam-stage-"))
+    return Path(tempfile.mkdtemp(prefix=f"{Path(path).name}{STAGE_SUFFIX}", dir=Path(path).parent))
 
 
 def start_work_copy(ws: Workspace) -> Path:
