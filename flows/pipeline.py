@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,14 +56,31 @@ def land(
     }
     out = []
     hashes = _HashCache(landing / ".sha256-cache.json")
+    folder = landing / source
+    folder.mkdir(parents=True, exist_ok=True)
     for path in files:
-        sha = hashes.sha256(path)
-        target = landing / source / f"{sha[:16]}-{path.name}"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".tmp")
-            shutil.copyfile(path, tmp)
-            tmp.replace(target)
+        sha, copy = hashes.known(path), None
+        if sha is None:
+            # Not hashed before, so most likely new: copy it while hashing it (both release the
+            # GIL; a 2.5 GB register took 6.7 s one after the other, 3.7 s side by side).
+            copy = folder / f".{path.name}.{os.getpid()}.tmp"
+            try:
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    copying = pool.submit(shutil.copyfile, path, copy)
+                    sha = hashes.sha256(path)
+                    copying.result()
+            except BaseException:
+                copy.unlink(missing_ok=True)
+                raise
+        target = folder / f"{sha[:16]}-{path.name}"
+        if target.exists():
+            if copy is not None:
+                copy.unlink()
+        else:
+            if copy is None:
+                copy = target.with_suffix(target.suffix + ".tmp")
+                shutil.copyfile(path, copy)
+            copy.replace(target)
         out.append(LandedFile(source, path, sha, target, sha not in seen))
     hashes.save()
     return out
@@ -82,13 +101,21 @@ class _HashCache:
             self.entries = loaded if isinstance(loaded, dict) else {}
         self.changed = False
 
+    def known(self, file: Path) -> str | None:
+        """The file's sha256 if cached and its size and mtime are unchanged."""
+        stat = file.stat()
+        hit = self.entries.get(str(file.resolve()))
+        if isinstance(hit, list) and len(hit) == 3 and hit[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return str(hit[2])
+        return None
+
     def sha256(self, file: Path) -> str:
         """The file's sha256, from the cache when its size and mtime are unchanged."""
+        known = self.known(file)
+        if known is not None:
+            return known
         stat = file.stat()
         key, stamp = str(file.resolve()), [stat.st_size, stat.st_mtime_ns]
-        hit = self.entries.get(key)
-        if isinstance(hit, list) and len(hit) == 3 and hit[:2] == stamp:
-            return str(hit[2])
         sha = wh.sha256_of(file)
         self.entries[key] = [*stamp, sha]
         self.changed = True

@@ -36,3 +36,18 @@ def test_unchanged_file_is_not_hashed_again_and_a_changed_one_is(tmp_path: Path)
     # A cache that is not JSON is ignored, not fatal.
     cache.write_text("{not json", encoding="utf-8")
     assert _land(tmp_path, file) == wh.sha256_of(file)
+
+
+def test_a_new_file_is_copied_while_hashed_and_no_scratch_copy_is_left(tmp_path: Path) -> None:
+    """The copy made beside the hash lands under the content hash; a file whose content is
+    already landed (the same bytes touched, so hashed again) leaves nothing behind."""
+    file = tmp_path / "commitments.csv"
+    file.write_bytes(b"a,b\n" + b"1,2\n" * 300_000)
+    sha = _land(tmp_path, file)
+    folder = tmp_path / "landing" / "register"
+    assert [p.name for p in folder.iterdir()] == [f"{sha[:16]}-commitments.csv"]
+    assert (folder / f"{sha[:16]}-commitments.csv").read_bytes() == file.read_bytes()
+    stat = file.stat()
+    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert _land(tmp_path, file) == sha
+    assert [p.name for p in folder.iterdir()] == [f"{sha[:16]}-commitments.csv"]

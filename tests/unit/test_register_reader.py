@@ -189,3 +189,38 @@ def test_ragged_row_after_multiline_field_names_its_own_line(tmp_path: Path) -> 
     text = csv_text([row("a-1", notes="one\ntwo\nthree")]) + "a-2,company\n"
     with pytest.raises(InputError, match=r"line 5: 2 fields"):
         read_register(write(tmp_path, text), REGISTER)
+
+
+def test_insert_register_numbers_each_files_rows_in_a_table_that_holds_others(
+    tmp_path: Path,
+) -> None:
+    """Files appended to a warehouse table one after another: each file's records carry their
+    own lines (rowid-based numbering, quoted line breaks, rows of empty cells dropped), even
+    when the caller's connection lets DuckDB reorder rows."""
+    from flows import warehouse as wh
+    from flows.sources.register import insert_register
+
+    con = wh.connect(tmp_path / "w.duckdb")
+    wh.migrate(con)
+    con.execute("SET preserve_insertion_order = false")
+    first = write(
+        tmp_path,
+        csv_text([row("a-1", notes="two\nlines"), {}, row("a-2")]),
+        "first.csv",
+    )
+    many = [row(f"b-{i:06d}", amount=str(i)) for i in range(50_000)]
+    second = write(tmp_path, csv_text(many), "second.csv")
+    for path in (first, second):
+        got = insert_register(
+            con, path, REGISTER, REGISTER.qualified,
+            {"source_file": path.name, "source_file_sha256": path.stem, "load_id": "t"},
+        )  # fmt: skip
+        assert got == (2 if path == first else 50_000)
+    rows = con.execute(
+        "SELECT source_file_sha256, line, commitment_id FROM raw.register_commitment "
+        "ORDER BY source_file_sha256, line"
+    ).fetchall()
+    assert rows[:2] == [("first", 2, "a-1"), ("first", 5, "a-2")]
+    assert rows[2:] == [("second", i + 2, f"b-{i:06d}") for i in range(50_000)]
+    [(order,)] = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    assert order is False  # the caller's setting is back
