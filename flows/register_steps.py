@@ -132,6 +132,7 @@ class Checked:
     outcome: Outcome
     quarantined: int = 0
     duplicates: int = 0
+    staged: int = 0  # rows in the staged parts
     warnings: list[str] = field(default_factory=list)
     companies: pl.DataFrame = field(default_factory=pl.DataFrame)
     staged_in: Path | None = None  # the staged parts' folder; merge removes it
@@ -145,6 +146,7 @@ class _Part:
     rows: int
     quarantined: int = 0
     duplicates: int = 0
+    staged_rows: int = 0
     names: pl.DataFrame | None = None  # first row of each company name, with _f and line
     sample: pl.DataFrame | None = None  # amount_sample's rows, with _f and line
     distinct: int = 0
@@ -205,6 +207,7 @@ class _Parts:
             found.quarantine = _park(quarantine, self.scratch / f"quarantine-{k:05d}.parquet")
         found.quarantined = quarantine.select("source_file_sha256", "line").n_unique()
         found.duplicates = staged.duplicates
+        found.staged_rows = staged.commitments.height
         ordered = staged.commitments.with_columns(
             pl.col("source_file_sha256")
             .replace_strict(self.order, return_dtype=pl.Int64)
@@ -289,6 +292,7 @@ def check_and_stage(
             raise p.Blocked(f"register failed block check(s): {blocked}")
         checked.quarantined = sum(f.quarantined for f in found)
         checked.duplicates = sum(f.duplicates for f in found)
+        checked.staged = sum(f.staged_rows for f in found)
         everyone = pl.concat([f.names for f in found if f.names is not None]).sort("_f", "line")
         checked.companies = company_table(company_names(everyone), work.book)
         samples = [f.sample for f in found if f.sample is not None]
@@ -423,12 +427,17 @@ def merge(
     try:
         con.register("landed_files", files)
         con.register("landed_companies", companies)
-        [(unchanged, staged_rows)] = con.execute(
-            f"SELECT count(h.commitment_id), count(*) FROM {STAGED} AS s "
-            "LEFT JOIN core.investment_commitment_history AS h "
-            "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
-            "AND h.row_hash = s.row_hash"
+        [(current,)] = con.execute(
+            "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL"
         ).fetchall()
+        unchanged = 0
+        if current:  # a first load has nothing to match: the join read 10M staged rows again
+            [(unchanged,)] = con.execute(
+                f"SELECT count(*) FROM {STAGED} AS s "
+                "JOIN core.investment_commitment_history AS h "
+                "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
+                "AND h.row_hash = s.row_hash"
+            ).fetchall()
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
         con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
         with wh.any_order(con):  # history is read by key and version, never by position
@@ -444,7 +453,7 @@ def merge(
         _drop_staged(con, checked)
         con.execute(f"DROP TABLE IF EXISTS {FILES}")
     counts.unchanged = int(unchanged)
-    counts.loaded = int(staged_rows) - counts.unchanged
+    counts.loaded = checked.staged - counts.unchanged
     counts.quarantined = checked.quarantined
     counts.duplicates = checked.duplicates
     counts.warnings += checked.warnings
