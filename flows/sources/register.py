@@ -134,8 +134,10 @@ def insert_register(
         raise InputError(_csv_error(shown, str(exc))) from exc
     finally:
         con.execute(f"SET preserve_insertion_order = {str(bool(kept_order)).lower()}")
-    [(first, records)] = con.execute(
-        f"SELECT min(rowid), count(*) FROM {table} WHERE {mine}", sha
+    cols = ", ".join(_ident(c.name) for c in source_cols)
+    empty = f"coalesce({cols}) IS NULL"  # a row of empty cells (",,,") carries nothing
+    [(first, records, blank)] = con.execute(
+        f"SELECT min(rowid), count(*), count(*) FILTER ({empty}) FROM {table} WHERE {mine}", sha
     ).fetchall()
     lines = _record_lines(path, int(records))
     if lines is None:
@@ -153,11 +155,9 @@ def insert_register(
             )
         finally:
             con.unregister("register_line_starts")
-    # A row of empty cells (",,,") carries nothing; it kept its place in the numbering.
-    cols = ", ".join(_ident(c.name) for c in source_cols)
-    con.execute(f"DELETE FROM {table} WHERE {mine} AND coalesce({cols}) IS NULL", sha)
-    [(kept,)] = con.execute(f"SELECT count(*) FROM {table} WHERE {mine}", sha).fetchall()
-    return int(kept)
+    if blank:  # numbered with the rest, so the records after them keep their lines
+        con.execute(f"DELETE FROM {table} WHERE {mine} AND {empty}", sha)
+    return int(records) - int(blank)
 
 
 def _ident(name: str) -> str:
