@@ -333,6 +333,18 @@ after the last part; each company name is resolved once per run, not once per pa
 raw and history inserts store rows in any order, so the checkpoint after them no longer re-sorts
 10M rows (12-19 s). Hand runs with `/usr/bin/time -v hkam run` (temporary Prefect server
 included): 331 s wall at 2,772 MB on 8b4cdcb, 276 s at 2,603 MB on 45ccd84.
+
+**Then** (commits 05f43b2 to 748146c, 10M rows, hand runs on a quiet machine on 2026-12-02, the
+same snapshot, each with its own temporary Prefect server): two register parts are checked at a
+time, each in a thread, so one part's DuckDB fetch and Parquet write overlap the other's polars
+work (check and stage 57.5 s to 40.6 s in the flow; 49 s to 36 s in isolation, 1.3 to 1.7 cores
+busy); the CSV goes straight from read_csv into raw and is numbered afterwards by rowid, instead
+of into a temporary table that was then copied (the read 30.4 s to 23.5 s in isolation); a new
+file is copied while it is hashed (2.5 GB: 6.7 s to 3.7 s); a first load skips the join that
+counts unchanged rows. The whole run went from 201 s wall (flow 186 s) at 2,640 MB on cdad234
+to 162 s wall (flow 154 s) at 2,587 MB on 05f43b2, with the same rows in every table (compared by
+content hash). Flow steps before and after: land 8.6 / 5.9 s, read 33.0 / 27.8 s, check and stage
+57.5 / 40.6 s, merge 22.9 / 20.6 s, marts 41.6 / 38.7 s, reports 14.6 / 14.7 s.
 """
 
 
