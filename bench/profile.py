@@ -39,7 +39,7 @@ STAGES = [
     ("official sources load (all of load_official)", "load_official (flows/pipeline.py"),
     ("register read (CSV into raw by DuckDB)", "read_new_files (flows/register_steps.py"),
     ("register check and stage (check_and_stage)", "check_and_stage (flows/register_steps.py"),
-    ("register parts in their threads (_Parts.check)", "check (flows/register_steps.py"),
+    ("register parts in their threads (_Parts.check)", "_Parts.check (flows/register_steps.py"),
     ("register part read from raw (_part)", "_part (flows/register_steps.py"),
     ("register validation (validate)", "validate (flows/validation.py"),
     ("register transform (stage)", "stage (flows/transforms/commitments.py"),

@@ -349,27 +349,34 @@ content hash). Flow steps before and after: land 8.6 / 5.9 s, read 33.0 / 27.8 s
 
 
 PROFILE_NOTES_10M = """\
-Recorded on commit 9e15ae2 (2026-12-02), before 45ccd84; py-spy sees Python stacks, so time
-inside DuckDB is charged to the Python line that called it. Where the ~256 s of busy samples go:
+Recorded on 748146c plus a refactor of its part loop (2026-12-02, a quiet machine); py-spy sees
+Python stacks, so time inside DuckDB is charged to the Python line that called it, and time in
+polars' own worker threads is not sampled at all (a Python thread waiting for polars counts as
+idle): the register parts are under-counted here, and their wall time is the flow's "validate and
+transform register" task, 41 s in the 10M table above. Where the ~152 s of busy samples go:
 
-1. **Checking and staging the register in parts, 25%** (64 s): the polars transforms 21 s, the
-   parts' fetch from DuckDB 11 s, the suite's metrics 5 s, company ids and table 8 s, and one
-   statement of 17 s: the quarantine insert, which paid the automatic checkpoint of the 10M raw
-   rows inserted in kept order. Commit 45ccd84 inserts raw and history rows in any order (every
-   reader sorts them), after which that checkpoint took 0 s in isolation; a hand run then
-   finished its check-and-stage 7 s after the last part instead of 28 s.
-2. **Marts, 25%** (64 s): largest_commitments (20-27 s) and commitment_counted (15-16 s) each
-   store a row per current commitment, investment_phased one per commitment-year (17.3M rows).
-3. **The SCD-2 merge, 13%** (34 s): inserting 9.9M new versions; the staged view is read three
-   times.
-4. **Reading the CSV, 13%** (32 s): DuckDB's read_csv into a temp table (for the line numbers)
-   and its insert into raw; the floor does only the first.
-5. **Reports, 8%** (21 s), of which 17.6 s are the exports, mostly the Parquet files of
-   commitment_counted and largest_commitments (~10M rows each).
+1. **Marts, 25%** (38 s): largest_commitments 18 s (the 9.9M current commitments joined with
+   their rank and stored in rank order; the sort of the wide rows alone is ~12 s),
+   commitment_counted 10 s, investment_phased 5 s (17.3M commitment-years), largest_investors
+   3 s. Each stores a row per commitment: the cost of writing 10M rows, paid once per mart.
+2. **Reading the CSV, 16%** (24 s): read_csv straight into raw, the floor's work plus the
+   provenance columns and the rowid numbering (the floor took 13.8 s on the same machine).
+3. **The register parts, 16% in their threads plus 4% waiting in the loop** (41 s wall): the
+   polars transforms, the suite's metrics, the fetch of each part from DuckDB (0.15 s a part)
+   and its Parquet write (0.06-0.13 s), two parts at a time on the two cores.
+4. **The SCD-2 merge, 13%** (20 s): 9.9M new versions from the staged Parquet (md5 of each
+   row's content and the write).
+5. **Reports, 9%** (13 s), of which the exports are 11 s: the Parquet files of
+   commitment_counted and largest_commitments (~10M rows, ~4 s each; lz4, zstd or no
+   compression write no faster).
 
-What would move it: the staging rules and the suite's metrics as one DuckDB pass over raw
-(polars only where a rule needs it); marts that share one stored row per commitment instead of
-two copies; incremental marts; exporting a 10M-row mart only when it changed.
+Every large step now writes 10M rows once: raw, the staged parts, history, two commitment-grain
+marts, two exports. Each such write costs about a floor, which is why `hkam_cold_s / floor_s`
+stays near 11 and cannot reach 2 while the warehouse keeps raw, history and materialised marts.
+What would move it: marts that share one stored row per commitment instead of two copies (about
+10 s); incremental marts that rewrite only changed commitments (most nights change few);
+exporting a 10M-row mart only when it changed; the staging rules and the suite's metrics as one
+DuckDB pass over raw, leaving polars the rules that need it.
 """
 
 

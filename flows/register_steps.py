@@ -151,8 +151,8 @@ class _Part:
     sample: pl.DataFrame | None = None  # amount_sample's rows, with _f and line
     distinct: int = 0
     labels: set[str] = field(default_factory=set)
-    staged: Path | None = None  # Parquet files written
-    quarantine: Path | None = None
+    staged: Path | None = None  # the Parquet file of its staged rows
+    quarantine: Path | None = None  # and of its quarantined rows, if any
 
 
 @dataclass
@@ -179,9 +179,8 @@ class _Parts:
         hist = contract("core.investment_commitment_history")
         with self.fetching:  # the connection serves one part at a time
             raw = _part(self.con, self.bounds, k, self.load_id)
-        if raw.height == 0:
-            return _Part(Outcome(results=[]), 0)  # the first range is empty when the smallest
-            # key is also a bound
+        if raw.height == 0:  # the first range is empty when the smallest key is also a bound
+            return _Part(Outcome(results=[]), 0)
         outcome = validate(raw, spec)
         found = _Part(outcome, raw.height)
         # A failing block check stops the run: the remaining parts are only counted.
@@ -261,13 +260,18 @@ def check_and_stage(
         # order. At 10M rows on 2 cores: 49 s one part after another, 36 s two at a time.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="register-part") as pool:
             pending: deque[Future[_Part]] = deque()
-            for k in range(parts + 1):
-                if k < parts:
-                    pending.append(pool.submit(work.check, k))
-                while pending and (len(pending) == 2 or k == parts):
-                    found.append(pending.popleft().result())
-                    if parts > 1:
-                        say(f"register: part {len(found)} of {parts} checked and staged")
+
+            def take_oldest() -> None:
+                found.append(pending.popleft().result())
+                if parts > 1:
+                    say(f"register: part {len(found)} of {parts} checked and staged")
+
+            for k in range(parts):
+                pending.append(pool.submit(work.check, k))
+                if len(pending) == 2:
+                    take_oldest()
+            while pending:
+                take_oldest()
         staged_files = [f.staged for f in found if f.staged is not None]
         quarantined = [f.quarantine for f in found if f.quarantine is not None]
         if staged_files:
