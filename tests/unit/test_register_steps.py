@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from flows import pipeline as p
@@ -96,3 +97,28 @@ def test_a_blocked_register_leaves_no_staged_parts(
     assert not con.execute(
         "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [rs.STAGED]
     ).fetchall()[0][0]
+
+
+def test_a_part_failing_in_its_thread_stops_the_step_and_leaves_no_parts(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are checked two at a time in threads: a write failing in one (a full disk, say)
+    comes out of check_and_stage as itself, after the other thread is done, and the parts
+    already written are removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _land(con, [("sha-a", f"k-{i}", i + 2) for i in range(6)])
+    con.execute("UPDATE raw.register_commitment SET load_id = 'run-1'")
+    written: list[Path] = []
+    park = rs._park
+
+    def fail_third(frame: pl.DataFrame, path: Path) -> Path:
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(park(frame, path))
+        return written[-1]
+
+    monkeypatch.setattr(rs, "_park", fail_third)
+    with pytest.raises(OSError, match="No space left"):
+        rs.check_and_stage(con, 6, "run-1", datetime.now(UTC), part_rows=1)
+    assert len(written) == 2 and not any(w.exists() for w in written)
+    assert list(tmp_path.iterdir()) == []
