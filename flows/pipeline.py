@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,7 +62,9 @@ def land(
         if sha is None:
             # Not hashed before, so most likely new: copy it while hashing it (both release the
             # GIL; a 2.5 GB register took 6.7 s one after the other, 3.7 s side by side).
-            copy = folder / f".{path.name}.{os.getpid()}.tmp"
+            # One name per source file: runs hold the writer lock, and a killed run's partial
+            # copy is overwritten by the next run instead of piling up beside the landed files.
+            copy = folder / f".{path.name}.landing"
             try:
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     copying = pool.submit(shutil.copyfile, path, copy)

@@ -51,3 +51,16 @@ def test_a_new_file_is_copied_while_hashed_and_no_scratch_copy_is_left(tmp_path:
     os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert _land(tmp_path, file) == sha
     assert [p.name for p in folder.iterdir()] == [f"{sha[:16]}-commitments.csv"]
+
+
+def test_a_killed_runs_partial_copy_is_overwritten_not_kept(tmp_path: Path) -> None:
+    """A run killed while copying leaves its partial copy under one fixed name per file; the
+    next run writes over it and lands the whole file."""
+    file = tmp_path / "commitments.csv"
+    file.write_bytes(b"a,b\n" + b"1,2\n" * 1000)
+    folder = tmp_path / "landing" / "register"
+    folder.mkdir(parents=True)
+    (folder / ".commitments.csv.landing").write_bytes(b"a,b\n1,")  # what a kill left behind
+    sha = _land(tmp_path, file)
+    assert [p.name for p in folder.iterdir()] == [f"{sha[:16]}-commitments.csv"]
+    assert (folder / f"{sha[:16]}-commitments.csv").read_bytes() == file.read_bytes()
