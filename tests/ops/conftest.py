@@ -40,12 +40,21 @@ class PrefectServer:
     env: dict[str, str]
 
     def get(self, path: str) -> object:
-        response = httpx.get(self.url + path, timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self._call("GET", path)
 
     def post(self, path: str, body: object) -> object:
-        response = httpx.post(self.url + path, json=body, timeout=30)
+        return self._call("POST", path, body)
+
+    def _call(self, method: str, path: str, body: object = None) -> object:
+        """One API call, retried as Prefect's own client does when the server answers 503 or
+        429 (its SQLite database was busy, e.g. with a worker's writes); the request did
+        nothing then."""
+        for wait in (0.5, 1.0, 2.0, 4.0, None):
+            response = httpx.request(method, self.url + path, json=body, timeout=30)
+            if response.status_code not in (429, 503) or wait is None:
+                break
+            after = response.headers.get("Retry-After", "")
+            time.sleep(float(after) if after.replace(".", "", 1).isdigit() else wait)
         response.raise_for_status()
         return response.json()
 
