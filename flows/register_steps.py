@@ -27,7 +27,7 @@ from flows import pipeline as p
 from flows import warehouse as wh
 from flows.contracts import Check, contract, sql_literal
 from flows.runs import SourceCounts
-from flows.sources.register import insert_register
+from flows.sources.register import empty_table, insert_register
 from flows.transforms.commitments import (
     CROSS_CHECK_LIMIT,
     amount_sample,
@@ -79,8 +79,7 @@ def read_new_files(
             continue
         # A new file's rows cannot be held (raw rows and their file land in one published run);
         # if some are, the file goes through a copy and the anti-join that keeps the grain.
-        cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in spec.columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE register_text AS SELECT {cols} LIMIT 0")
+        empty_table(con, spec, "register_text")
         try:
             insert_register(con, f.landed_path, spec, "register_text", provenance, shown_as=f.path)
             con.execute(p.insert_new(spec, "register_text"))
@@ -444,7 +443,8 @@ def merge(
             ).fetchall()
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
         con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
-        with wh.any_order(con):  # history is read by key and version, never by position
+        # History is read by key and version, never by position.
+        with wh.insertion_order(con, keep=False):
             wh.run_sql(con, "load/merge_investment_commitment.sql", {"now": now})
         con.execute("COMMIT")
     except BaseException:

@@ -106,17 +106,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def any_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Let DuckDB store an INSERT's rows in any order, for tables every reader sorts.
+def insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[None]:
+    """Whether the statements inside store an INSERT's rows in the order they come; the
+    connection's own setting is back afterwards.
 
-    An INSERT of 10M register rows in kept order made the next checkpoint take 12-19 s (in the
-    middle of a later statement); in any order, the insert took as long and the checkpoint 0 s.
+    keep=False is for tables every reader sorts: an INSERT of 10M register rows in kept order
+    made the next checkpoint take 12-19 s (in the middle of a later statement); in any order,
+    the insert took as long and the checkpoint 0 s. keep=True is for an insert whose rowids must
+    follow its input (the register's line numbers).
     """
-    con.execute("SET preserve_insertion_order = false")
+    [(before,)] = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
     try:
         yield
     finally:
-        con.execute("RESET preserve_insertion_order")
+        con.execute(f"SET preserve_insertion_order = {str(bool(before)).lower()}")
 
 
 def mart_files() -> list[Path]:

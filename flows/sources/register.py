@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 
 from flows.contracts import Contract
+from flows.warehouse import insertion_order
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 # A cell may hold a long quote or a pasted document. DuckDB's CSV reader holds a buffer of
@@ -56,22 +57,25 @@ def read_register(path: Path, contract: Contract, shown_as: Path | None = None) 
     an unterminated quote or bad UTF-8); Python's csv module only reads the header, and the
     line numbers when records span lines.
     """
-    cols = ", ".join(f"NULL::VARCHAR AS {_ident(c.name)}" for c in contract.source_columns)
+    cols = ", ".join(_ident(c.name) for c in contract.source_columns)
     with _cursor() as con:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE register_text AS SELECT {cols}, NULL::BIGINT AS line, "
-            "NULL::VARCHAR AS source_file_sha256 LIMIT 0"
-        )
+        empty_table(con, contract, "register_text")
         try:
             insert_register(
                 con, path, contract, "register_text", {"source_file_sha256": ""}, shown_as
             )
             frame: pl.DataFrame = con.sql(
-                "SELECT * EXCLUDE (source_file_sha256) FROM register_text ORDER BY line"
+                f"SELECT {cols}, line FROM register_text ORDER BY line"
             ).pl()
         finally:
             con.execute("DROP TABLE IF EXISTS register_text")
     return frame
+
+
+def empty_table(con: duckdb.DuckDBPyConnection, contract: Contract, name: str) -> None:
+    """An empty temp table `name` with the contract's columns, for insert_register to fill."""
+    cols = ", ".join(f"NULL::{c.type} AS {_ident(c.name)}" for c in contract.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} LIMIT 0")
 
 
 def insert_register(
@@ -117,12 +121,11 @@ def insert_register(
     )
     mine = "source_file_sha256 = $source_file_sha256"
     sha = {"source_file_sha256": provenance["source_file_sha256"]}
-    [(kept_order,)] = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
     try:
-        # The rowids below are the file order only if the insert keeps it.
-        con.execute("SET preserve_insertion_order = true")
         params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR"), **provenance}
-        con.execute(f"INSERT INTO {table} BY NAME {read}", params)
+        # The rowids below are the file order only if the insert keeps it.
+        with insertion_order(con, keep=True):
+            con.execute(f"INSERT INTO {table} BY NAME {read}", params)
     except duckdb.OutOfMemoryException as exc:
         [(limit,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
         raise MemoryError(
@@ -132,8 +135,6 @@ def insert_register(
     except duckdb.Error as exc:
         _diagnose(path, shown, len(header))  # names the exact line and fields when it can
         raise InputError(_csv_error(shown, str(exc))) from exc
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(bool(kept_order)).lower()}")
     cols = ", ".join(_ident(c.name) for c in source_cols)
     empty = f"coalesce({cols}) IS NULL"  # a row of empty cells (",,,") carries nothing
     [(first, records, blank)] = con.execute(
