@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,12 +111,14 @@ def test_a_part_failing_in_its_thread_stops_the_step_and_leaves_no_parts(
     con.execute("UPDATE raw.register_commitment SET load_id = 'run-1'")
     written: list[Path] = []
     park = rs._park
+    turn = threading.Lock()  # the two part threads write at once: count under a lock
 
     def fail_third(frame: pl.DataFrame, path: Path) -> Path:
-        if len(written) == 2:
-            raise OSError(28, "No space left on device")
-        written.append(park(frame, path))
-        return written[-1]
+        with turn:  # every write after the first two fails, as on a full disk
+            if len(written) >= 2:
+                raise OSError(28, "No space left on device")
+            written.append(park(frame, path))
+            return written[-1]
 
     monkeypatch.setattr(rs, "_park", fail_third)
     with pytest.raises(OSError, match="No space left"):
