@@ -345,6 +345,16 @@ counts unchanged rows. The whole run went from 201 s wall (flow 186 s) at 2,640 
 to 162 s wall (flow 154 s) at 2,587 MB on 05f43b2, with the same rows in every table (compared by
 content hash). Flow steps before and after: land 8.6 / 5.9 s, read 33.0 / 27.8 s, check and stage
 57.5 / 40.6 s, merge 22.9 / 20.6 s, marts 41.6 / 38.7 s, reports 14.6 / 14.7 s.
+
+**No-change** (session of 2026-12-02, second half): a run now first takes the fingerprint of
+what it would read (every file in the snapshot and data folders by sha256, from the landing
+area's hash cache, so one stat per file; hkam's code and its engines' versions;
+`flows/inputs.py`) and compares it with `meta.run.inputs_sha256` of the published file's last
+run. Equal, the run ends `unchanged` without the working copy and the publish that were most
+of a no-change run at 10M (the 2.5 GB copy took 1.2-7.7 s, the fsync 0.6 s, and each one left a
+new 2.5 GB version behind). Hand runs at 10M with a running Prefect server: 9.2 s for the run
+that added the column (a full no-change run), then 2.83, 2.74 and 2.80 s, each run's own work
+taking 0.05 s; the rest is starting Python, Prefect and the flow run.
 """
 
 

@@ -351,14 +351,15 @@ def scan_queries(warehouse: Path, repeats: int = MART_REPEATS) -> dict[str, Any]
 
 
 def run_summary(warehouse: Path) -> dict[str, Any]:
-    """meta.run of the last run: what hkam says it did (sanity check of the measurement)."""
+    """What hkam says its last run did (sanity check of the measurement): the run log's last
+    entry, since a no-change run publishes nothing and so is not in meta.run."""
     import duckdb
 
+    log = warehouse.with_name(f".{warehouse.stem}.runs.jsonl")
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    last = json.loads(lines[-1]) if lines else {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        cur = con.execute("SELECT * FROM meta.run ORDER BY started_at DESC LIMIT 1")
-        names = [d[0] for d in cur.description]
-        row = cur.fetchone()
         counts = {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
             for t in (
@@ -370,8 +371,9 @@ def run_summary(warehouse: Path) -> dict[str, Any]:
         }
     finally:
         con.close()
-    record = {k: v for k, v in zip(names, row or (), strict=False) if k != "summary"}
-    return {"meta_run": json.loads(json.dumps(record, default=str)), "table_rows": counts}
+    keep = ("run_id", "status", "same_as", "duration_s", "rows_in", "rows_loaded",
+            "rows_quarantined", "rows_unchanged", "rows_duplicate")  # fmt: skip
+    return {"meta_run": {k: last.get(k) for k in keep if k in last}, "table_rows": counts}
 
 
 # ---------------------------------------------------------------- press-release path

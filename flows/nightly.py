@@ -18,6 +18,7 @@ from flows import register_steps as reg
 from flows import warehouse as wh
 from flows import webhook
 from flows.contracts import contract
+from flows.inputs import Inputs, run_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
 from flows.review import read_decisions
@@ -171,13 +172,54 @@ def _record(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, O
     con.unregister("run_row")
 
 
+def _publish(
+    settings: Settings,
+    run: RunSummary,
+    checks: dict[str, Outcome],
+    live: bool,
+    sources: list[str] | None,
+    before: Inputs | None,
+) -> None:
+    """Every source into a working copy, marts, meta rows, then publish it (under the lock)."""
+    ws = wh.Workspace(settings.warehouse)
+    now = run.started_at
+    with wh.connect(wh.start_work_copy(ws), memory_limit=settings.duckdb_memory) as con:
+        wh.migrate(con)
+        checks.update(_official(con, settings, run, now, sources, live))
+        decided = set(read_decisions(settings.data_dir))
+        run.new_candidates = propose(con, run.run_id, decided)
+        fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
+        register = _register(con, settings, run, now, force=fx_changed)
+        if register is not None:
+            checks["register"] = register
+        landed_new = any(s.files > s.files_unchanged for s in run.sources)
+        built = build_marts(con, run.run_id, data_changed=landed_new)
+        _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
+        run.status = "published"
+        run.finished_at = datetime.now(UTC)
+        if before is not None and not any(s.status == "failed" for s in run.sources):
+            # Recorded only when no file changed while the run read it; a run with a failed
+            # source records none, so the next run tries that source again.
+            after = _inputs(settings, sources, hash_new=True)
+            run.inputs_sha256 = after.sha256 if after.stamps == before.stamps else None
+        _record(con, run, checks)
+    wh.publish(ws, keep=settings.keep_versions)
+
+
+def _inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
+    """The fingerprint of what a snapshot run reads (flows/inputs.py)."""
+    landing = wh.Workspace(settings.warehouse).landing
+    return run_inputs([settings.snapshot_dir, settings.data_dir], landing, sources, hash_new)
+
+
 def execute(
     settings: Settings,
     run_id: str | None = None,
     live: bool = False,
     sources: list[str] | None = None,
 ) -> RunSummary:
-    """One run into a working copy, published atomically at the end; never half a run."""
+    """One run into a working copy, published atomically at the end; never half a run. A run
+    whose inputs are those the published file's last run read publishes nothing."""
     now = datetime.now(UTC)
     run = RunSummary(
         run_id=run_id or new_run_id(now),
@@ -191,35 +233,28 @@ def execute(
     checks: dict[str, Outcome] = {}
     try:
         with wh.writer_lock(ws, wait=settings.lock_wait):
-            try:
-                with wh.connect(wh.start_work_copy(ws), memory_limit=settings.duckdb_memory) as con:
-                    wh.migrate(con)
-                    checks.update(_official(con, settings, run, now, sources, live))
-                    decided = set(read_decisions(settings.data_dir))
-                    run.new_candidates = propose(con, run.run_id, decided)
-                    fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
-                    register = _register(con, settings, run, now, force=fx_changed)
-                    if register is not None:
-                        checks["register"] = register
-                    landed_new = any(s.files > s.files_unchanged for s in run.sources)
-                    built = build_marts(con, run.run_id, data_changed=landed_new)
-                    _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
-                    run.status = "published"
+            # Live runs fetch first and land what they fetched; they always go ahead.
+            before = None if live else _inputs(settings, sources, hash_new=False)
+            same = None if before is None else unchanged_since(ws.published, before)
+            if same is not None:
+                run.same_as, run.sources = same
+                run.status = "unchanged"
+                _say(f"nothing new since run {run.same_as}: {ws.published} is left as it is")
+            else:
+                try:
+                    _publish(settings, run, checks, live, sources, before)
+                except (p.Blocked, p.InputError) as exc:
+                    wh.discard(ws)
+                    run.status = "blocked"
+                    run.blocked_reasons.append(str(exc))
+                except BaseException as exc:
+                    wh.discard(ws)
+                    run.status = "failed"
+                    run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
                     run.finished_at = datetime.now(UTC)
-                    _record(con, run, checks)
-                wh.publish(ws, keep=settings.keep_versions)
-            except (p.Blocked, p.InputError) as exc:
-                wh.discard(ws)
-                run.status = "blocked"
-                run.blocked_reasons.append(str(exc))
-            except BaseException as exc:
-                wh.discard(ws)
-                run.status = "failed"
-                run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
-                run.finished_at = datetime.now(UTC)
-                append_run_log(run)
-                webhook.notify_run(settings.webhook_url, run.to_json())
-                raise
+                    append_run_log(run)
+                    webhook.notify_run(settings.webhook_url, run.to_json())
+                    raise
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))

@@ -54,7 +54,7 @@ def land(
         ).fetchall()
     }
     out = []
-    hashes = _HashCache(landing / ".sha256-cache.json")
+    hashes = HashCache(landing / ".sha256-cache.json")
     folder = landing / source
     folder.mkdir(parents=True, exist_ok=True)
     for path in files:
@@ -86,7 +86,7 @@ def land(
     return out
 
 
-class _HashCache:
+class HashCache:
     """sha256 of files by (path, size, mtime): a multi-GB register is hashed once, not nightly.
 
     The same shortcut git's index takes: a file rewritten with the same size within the same

@@ -49,6 +49,8 @@ class RunSummary:
     sources: list[SourceCounts] = field(default_factory=list)
     blocked_reasons: list[str] = field(default_factory=list)
     new_candidates: int = 0
+    inputs_sha256: str | None = None  # what it read (flows/inputs.py); published runs only
+    same_as: str | None = None  # an unchanged run: the run whose inputs it found again
 
     def total(self, name: str) -> int:
         """Sum of one count over sources."""
@@ -56,8 +58,8 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 published, 1 blocked or failed."""
-        return EXIT_OK if self.status == "published" else EXIT_BLOCKED
+        """0 published or unchanged (nothing new to publish), 1 blocked or failed."""
+        return EXIT_OK if self.status in ("published", "unchanged") else EXIT_BLOCKED
 
     @property
     def duration_s(self) -> float:
@@ -76,6 +78,10 @@ class RunSummary:
             "published": f"Run {self.run_id} published {self.warehouse}",
             "blocked": f"Run {self.run_id} was BLOCKED; {self.warehouse} is unchanged",
             "failed": f"Run {self.run_id} FAILED; {self.warehouse} is unchanged",
+            "unchanged": (
+                f"Run {self.run_id} found nothing new (the inputs run {self.same_as} loaded); "
+                f"{self.warehouse} is left as it was"
+            ),
         }.get(self.status, f"Run {self.run_id} is {self.status}")
         counts = (
             f"{self.total('rows_in')} rows in, {self.total('loaded')} loaded, "

@@ -24,6 +24,8 @@ def reason(summary: dict[str, Any]) -> str | None:
     `summary` is `RunSummary.to_json()` (also what the nightly flow returns).
     """
     status = summary.get("status")
+    if status == "unchanged":  # nothing new: nothing to say
+        return None
     if status != "published":
         return "blocked" if status == "blocked" else "failed"
     failed_sources = any(s.get("status") == "failed" for s in summary.get("sources", []))

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.runs import run_log
+from flows.runs import read_run_log, run_log
 from tests.faults.conftest import (
     REGISTER,
     balanced,
@@ -42,12 +42,12 @@ def test_same_inputs_three_times_change_nothing(snap: Path, where: tuple[Path, P
         histories.append(query(warehouse, HISTORY))
     assert dumps[0] == dumps[1] == dumps[2]
     assert histories[0] == histories[1] == histories[2]
-    runs = query(
-        warehouse,
-        "SELECT rows_in, rows_loaded, rows_unchanged, rows_duplicate FROM meta.run ORDER BY started_at",
-    )
-    total = runs[0][0]
-    assert runs == [(total, total, 0, 0), (total, 0, total, 0), (total, 0, total, 0)]
+    # The first run published; the others found the same inputs and published nothing.
+    keys = ("status", "rows_in", "rows_loaded", "rows_unchanged", "rows_duplicate")
+    runs = [tuple(r[k] for k in keys) for r in reversed(read_run_log(warehouse))]
+    total = runs[0][1]
+    assert runs == [("published", total, total, 0, 0)] + [("unchanged", total, 0, total, 0)] * 2
+    assert query(warehouse, "SELECT count(*) FROM meta.run") == [(1,)]
     assert query(
         warehouse, "SELECT count(*), count(DISTINCT commitment_id) FROM core.investment_commitment"
     )[0] == (27, 27)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from flows import inputs
 from flows.cli import main
 from flows.contracts import load_contracts
 from flows.resources import snapshot_dir
+from flows.runs import read_run_log
 from tests.helpers import rewrite_register
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -88,18 +91,88 @@ def test_first_run_loads_every_register_row(
     )
 
 
-def test_second_run_reports_everything_unchanged(paths: dict[str, Path]) -> None:
+def test_second_run_finds_nothing_new_and_leaves_the_published_file(
+    paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(paths) == 0
-    before = table_dump(paths["warehouse"])
+    wh = paths["warehouse"]
+    before, stat = _sha(wh), wh.stat()
+    capsys.readouterr()
     assert run(paths) == 0
-    after = table_dump(paths["warehouse"])
-    assert before == after
-    runs = query(
-        paths["warehouse"],
-        "SELECT rows_in, rows_loaded, rows_unchanged FROM meta.run ORDER BY started_at",
+    assert "found nothing new" in capsys.readouterr().out
+    # Not copied, not republished, no new version: the very same file.
+    after = wh.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert _sha(wh) == before
+    assert not list((wh.parent / "versions").glob("*.duckdb"))
+    [(first, total, sha)] = query(wh, "SELECT run_id, rows_in, inputs_sha256 FROM meta.run")
+    assert total >= register_rows() and len(sha) == 64
+    second, published = read_run_log(wh)  # newest first
+    assert published["run_id"] == first
+    assert (second["status"], second["same_as"], second["exit_code"]) == ("unchanged", first, 0)
+    # It reports what a run of unchanged files reports: every row held, none loaded.
+    assert (second["rows_in"], second["rows_loaded"], second["rows_unchanged"]) == (
+        total,
+        0,
+        total,
     )
-    total = runs[0][0]
-    assert runs == [(total, total, 0), (total, 0, total)]
+    register = next(s for s in second["sources"] if s["source"] == "register")
+    assert (register["status"], register["files"], register["files_unchanged"]) == (
+        "unchanged",
+        1,
+        1,
+    )
+
+
+@pytest.mark.parametrize("change", ["data-file", "code"])
+def test_a_run_with_any_input_changed_goes_ahead(
+    paths: dict[str, Path], monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A new file in the data folder or a new hkam release differs from what the published
+    file's last run read, so the run loads and publishes."""
+    assert run(paths) == 0
+    if change == "data-file":
+        data = Path(os.environ["HKAM_DATA_DIR"])
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "notes.txt").write_text("made for this test\n", encoding="utf-8")
+    elif change == "code":
+        monkeypatch.setattr(inputs, "code_sha256", lambda: "another release")
+    assert run(paths) == 0
+    runs = query(paths["warehouse"], "SELECT status, inputs_sha256 FROM meta.run")
+    assert len(runs) == 2 and runs[0][1] != runs[1][1]
+    assert read_run_log(paths["warehouse"])[0]["status"] == "published"
+
+
+def test_a_run_with_a_failed_source_records_no_inputs_so_the_next_run_tries_again(
+    paths: dict[str, Path], snapshot_copy: Path
+) -> None:
+    [payload] = sorted((snapshot_copy / "censtatd").glob("*.json"))[:1]
+    payload.write_text("{ not json", encoding="utf-8")
+    assert run(paths, snapshot_copy) == 0
+    assert query(paths["warehouse"], "SELECT inputs_sha256 FROM meta.run") == [(None,)]
+    assert run(paths, snapshot_copy) == 0
+    assert read_run_log(paths["warehouse"])[0]["status"] == "published"
+    assert query(paths["warehouse"], "SELECT count(*) FROM meta.run") == [(2,)]
+
+
+def test_a_file_changed_while_the_run_reads_it_records_no_inputs(
+    paths: dict[str, Path], snapshot_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint is recorded only if every file's size and mtime are what they were when
+    the run started: otherwise the next run could skip content this run never loaded."""
+    from flows import nightly
+
+    build = nightly.build_marts.fn  # a step after landing, before the record
+
+    def touch_then_build(*args: object, **kwargs: object) -> list[str]:
+        register = snapshot_copy / "register" / "commitments.csv"
+        register.write_text(register.read_text(encoding="utf-8"), encoding="utf-8")
+        os.utime(register, ns=(1, 1))
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(nightly.build_marts, "fn", touch_then_build)
+    assert run(paths, snapshot_copy) == 0
+    assert query(paths["warehouse"], "SELECT inputs_sha256 FROM meta.run") == [(None,)]
 
 
 def test_bad_rows_are_quarantined_and_the_rest_load(

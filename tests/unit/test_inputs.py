@@ -1,0 +1,54 @@
+"""The run fingerprint (flows/inputs.py): what makes two runs' inputs the same or not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flows.inputs import run_inputs
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "snapshot"
+    (folder / "register").mkdir(parents=True)
+    (folder / "register" / "a.csv").write_text("made,for\ntests,only\n", encoding="utf-8")
+    (folder / "MANIFEST").write_text("m\n", encoding="utf-8")
+    return folder
+
+
+def test_before_a_file_is_hashed_there_is_no_fingerprint_and_after_it_is_stable(
+    tmp_path: Path,
+) -> None:
+    folder, landing = _folder(tmp_path), tmp_path / "landing"
+    first = run_inputs([folder], landing, None, hash_new=False)
+    assert first.sha256 is None and set(first.stamps) == {"0/MANIFEST", "0/register/a.csv"}
+    hashed = run_inputs([folder], landing, None, hash_new=True)
+    again = run_inputs([folder], landing, None, hash_new=False)  # from the cache now
+    assert hashed.sha256 is not None and again.sha256 == hashed.sha256
+    assert again.stamps == first.stamps
+
+
+def test_content_names_folders_and_sources_all_count(tmp_path: Path) -> None:
+    folder, landing = _folder(tmp_path), tmp_path / "landing"
+    base = run_inputs([folder], landing, None, hash_new=True).sha256
+    other = tmp_path / "data"
+    other.mkdir()
+    assert run_inputs([folder, other], landing, None, hash_new=True).sha256 == base  # empty
+    assert run_inputs([folder], landing, ["hkma"], hash_new=True).sha256 != base
+    csv = folder / "register" / "a.csv"
+    csv.write_text("made,for\ntests,ONLY\n", encoding="utf-8")  # same size, new content
+    assert run_inputs([folder], landing, None, hash_new=False).sha256 is None
+    changed = run_inputs([folder], landing, None, hash_new=True).sha256
+    assert changed not in (None, base)
+    csv.rename(folder / "register" / "b.csv")
+    assert run_inputs([folder], landing, None, hash_new=True).sha256 not in (None, changed)
+
+
+def test_a_file_touched_keeps_its_hash_but_not_its_stamp(tmp_path: Path) -> None:
+    """Same content, new mtime: the same fingerprint (rehashed), but a different stamp, which is
+    what tells a run that a file changed under it."""
+    folder, landing = _folder(tmp_path), tmp_path / "landing"
+    before = run_inputs([folder], landing, None, hash_new=True)
+    os.utime(folder / "MANIFEST", ns=(1, 1))
+    after = run_inputs([folder], landing, None, hash_new=True)
+    assert after.sha256 == before.sha256 and after.stamps != before.stamps
