@@ -38,11 +38,18 @@ class Inputs:
     sha256: str | None
 
 
-def _files(folder: Path) -> Iterable[Path]:
-    """Every file under a folder (none if it does not exist), in a stable order."""
+def _files(folder: Path, skip: Sequence[Path] = ()) -> Iterable[Path]:
+    """Every file under a folder (none if it does not exist) outside `skip`, in a stable order."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    skipped = {s.resolve() for s in skip}
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and skipped.isdisjoint((p.resolve(), *p.resolve().parents))
+    )
 
 
 @cache
@@ -62,11 +69,16 @@ def code_sha256() -> str:
 
 
 def run_inputs(
-    folders: Sequence[Path], landing: Path, sources: Sequence[str] | None, hash_new: bool
+    folders: Sequence[Path],
+    landing: Path,
+    sources: Sequence[str] | None,
+    hash_new: bool,
+    skip: Sequence[Path] = (),
 ) -> Inputs:
-    """The fingerprint of a run over these folders (sources: the official ones it is limited
-    to). Without hash_new only cached hashes are used: before a run, a file not hashed yet is
-    new or changed, and land hashes it while copying it (faster than hashing it here first)."""
+    """The fingerprint of a run over these folders, leaving out `skip` (the warehouse's own
+    files, should a folder hold them); sources: the official ones the run is limited to.
+    Without hash_new only cached hashes are used: before a run, a file not hashed yet is new or
+    changed, and land hashes it while copying it (faster than hashing it here first)."""
     hashes = HashCache(landing / ".sha256-cache.json")
     stamps: dict[str, tuple[int, int]] = {}
     shas: dict[str, str] = {}
@@ -74,7 +86,7 @@ def run_inputs(
     digest.update(f"sources {sorted(sources) if sources is not None else 'all'}\0".encode())
     complete = True
     for n, folder in enumerate(folders):
-        for path in _files(folder):
+        for path in _files(folder, skip):
             name = f"{n}/{path.relative_to(folder)}"
             stat = path.stat()
             stamps[name] = (stat.st_size, stat.st_mtime_ns)

@@ -208,8 +208,10 @@ def _publish(
 
 def _inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
     """The fingerprint of what a snapshot run reads (flows/inputs.py)."""
-    landing = wh.Workspace(settings.warehouse).landing
-    return run_inputs([settings.snapshot_dir, settings.data_dir], landing, sources, hash_new)
+    ws = wh.Workspace(settings.warehouse)
+    folders = [settings.snapshot_dir, settings.data_dir]
+    skip = [*ws.own_paths(), settings.reports_dir]
+    return run_inputs(folders, ws.landing, sources, hash_new, skip)
 
 
 def execute(

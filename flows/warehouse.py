@@ -206,6 +206,13 @@ class Workspace:
         """Where raw source files are kept, by sha256."""
         return self.published.parent / "landing"
 
+    def own_paths(self) -> list[Path]:
+        """Every file and folder hkam writes beside the published file (none of it an input)."""
+        folder, name = self.published.parent, self.published.name
+        hidden = folder.glob(f".{self.published.stem}.*") if folder.is_dir() else []
+        fixed = [name, f"{name}.wal", f"{name}.tmp", self.versions.name, self.landing.name]
+        return [folder / n for n in fixed] + sorted(hidden)
+
 
 @contextmanager
 def writer_lock(ws: Workspace, wait: float = 0.0, poll: float = 0.2) -> Iterator[None]:

@@ -52,3 +52,23 @@ def test_a_file_touched_keeps_its_hash_but_not_its_stamp(tmp_path: Path) -> None
     os.utime(folder / "MANIFEST", ns=(1, 1))
     after = run_inputs([folder], landing, None, hash_new=True)
     assert after.sha256 == before.sha256 and after.stamps != before.stamps
+
+
+def test_the_warehouse_files_in_an_input_folder_are_not_inputs(tmp_path: Path) -> None:
+    """A data folder that also holds the warehouse (HKAM_DATA_DIR=. say): the published file,
+    its versions, landing area, run log and reports change every run and are left out."""
+    from flows.warehouse import Workspace
+
+    folder, reports = _folder(tmp_path), tmp_path / "snapshot" / "reports"
+    ws = Workspace(folder / "wh" / "hkam.duckdb")
+    skip = [*ws.own_paths(), reports]
+    base = run_inputs([folder], ws.landing, None, hash_new=True, skip=skip)
+    for made in (ws.published, ws.versions / "hkam.x.duckdb", reports / "latest" / "dq.md"):
+        made.parent.mkdir(parents=True, exist_ok=True)
+        made.write_text("written by a run\n", encoding="utf-8")
+    (ws.published.parent / ".hkam.runs.jsonl").write_text("{}\n", encoding="utf-8")
+    skip = [*ws.own_paths(), reports]
+    after = run_inputs([folder], ws.landing, None, hash_new=True, skip=skip)
+    assert after.sha256 == base.sha256 and after.stamps == base.stamps
+    (ws.published.parent / "notes.txt").write_text("an analyst's file\n", encoding="utf-8")
+    assert run_inputs([folder], ws.landing, None, hash_new=True, skip=skip).sha256 != base.sha256
