@@ -43,13 +43,14 @@ def _files(folder: Path, skip: Sequence[Path] = ()) -> Iterable[Path]:
     if not folder.is_dir():
         return []
     skipped = {s.resolve() for s in skip}
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and "__pycache__" not in p.parts
-        and skipped.isdisjoint((p.resolve(), *p.resolve().parents))
-    )
+
+    def wanted(path: Path) -> bool:
+        if not path.is_file() or "__pycache__" in path.parts:
+            return False
+        real = path.resolve() if skipped else path
+        return skipped.isdisjoint((real, *real.parents))
+
+    return sorted(p for p in folder.rglob("*") if wanted(p))
 
 
 @cache
