@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from flows.pipeline import HashCache
-from flows.resources import schemas_dir, snapshot_dir, sql_dir
+from flows.resources import schemas_dir, sql_dir, taxonomy_dir
 from flows.runs import SourceCounts
 from flows.sources.catalog import SOURCES
 
@@ -56,14 +56,18 @@ def _files(folder: Path, skip: Sequence[Path] = ()) -> Iterable[Path]:
 @cache
 def code_sha256() -> str:
     """hkam's code, contracts, SQL and reference files, and the engines' versions: a new release
-    of any of them may compute different tables from the same files."""
+    of any of them may compute different tables from the same files. By pattern, not whole
+    folders: the default warehouse (with its landing area) lives in the SQL folder."""
     digest = hashlib.sha256()
-    bundled = snapshot_dir()
-    for root in (_PKG, schemas_dir(), sql_dir()):
-        for path in _files(root):
-            if bundled not in path.parents:  # the bundled snapshot is an input, hashed as one
-                digest.update(f"{path.relative_to(root)}\0".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for root, pattern in (
+        (_PKG, "*.py"),
+        (taxonomy_dir(), "*.yml"),
+        (schemas_dir(), "*.yml"),
+        (sql_dir(), "*.sql"),
+    ):
+        for path in sorted(p for p in root.rglob(pattern) if "__pycache__" not in p.parts):
+            digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     for name in ENGINES:
         digest.update(f"{name}={metadata.version(name)}\0".encode())
     return digest.hexdigest()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pytest
+
+from flows import inputs
 from flows.inputs import run_inputs
+from flows.resources import sql_dir
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -72,3 +77,22 @@ def test_the_warehouse_files_in_an_input_folder_are_not_inputs(tmp_path: Path) -
     assert after.sha256 == base.sha256 and after.stamps == base.stamps
     (ws.published.parent / "notes.txt").write_text("an analyst's file\n", encoding="utf-8")
     assert run_inputs([folder], ws.landing, None, hash_new=True, skip=skip).sha256 != base.sha256
+
+
+def test_the_code_fingerprint_reads_code_not_the_warehouse_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default warehouse (warehouse/hkam.duckdb, its landing area, versions and run log)
+    sits in the SQL folder: none of it is code, or no second `make run` would find its inputs
+    unchanged. A new SQL file is code."""
+    sql = tmp_path / "warehouse"
+    shutil.copytree(sql_dir(), sql)
+    monkeypatch.setattr(inputs, "sql_dir", lambda: sql)
+    base = inputs.code_sha256.__wrapped__()
+    (sql / "hkam.duckdb").write_bytes(b"a warehouse file, made for this test")
+    (sql / ".hkam.runs.jsonl").write_text("{}\n", encoding="utf-8")
+    (sql / "landing" / "register").mkdir(parents=True)
+    (sql / "landing" / "register" / "0123-commitments.csv").write_text("a,b\n", encoding="utf-8")
+    assert inputs.code_sha256.__wrapped__() == base
+    (sql / "marts" / "99_marts.made_for_this_test.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    assert inputs.code_sha256.__wrapped__() != base
