@@ -78,10 +78,7 @@ class RunSummary:
             "published": f"Run {self.run_id} published {self.warehouse}",
             "blocked": f"Run {self.run_id} was BLOCKED; {self.warehouse} is unchanged",
             "failed": f"Run {self.run_id} FAILED; {self.warehouse} is unchanged",
-            "unchanged": (
-                f"Run {self.run_id} found nothing new (the inputs run {self.same_as} loaded); "
-                f"{self.warehouse} is left as it was"
-            ),
+            "unchanged": f"Run {self.run_id} found nothing new since run {self.same_as}",
         }.get(self.status, f"Run {self.run_id} is {self.status}")
         counts = (
             f"{self.total('rows_in')} rows in, {self.total('loaded')} loaded, "
@@ -89,6 +86,8 @@ class RunSummary:
             f"{self.total('duplicates')} duplicates"
         )
         parts = [f"{head} in {self.duration_s:.1f} s: {counts}."]
+        if self.status == "unchanged":
+            parts.append(f"{self.warehouse} is left as that run published it.")
         if self.total("quarantined"):
             parts.append("Quarantined rows are in meta.quarantine with their reasons.")
         if self.new_candidates:

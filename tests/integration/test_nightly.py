@@ -99,7 +99,8 @@ def test_second_run_finds_nothing_new_and_leaves_the_published_file(
     before, stat = _sha(wh), wh.stat()
     capsys.readouterr()
     assert run(paths) == 0
-    assert "found nothing new" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "found nothing new since run" in out and "is left as that run published it" in out
     # Not copied, not republished, no new version: the very same file.
     after = wh.stat()
     assert (after.st_ino, after.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
