@@ -41,7 +41,9 @@ def test_content_names_folders_and_sources_all_count(tmp_path: Path) -> None:
     assert run_inputs([folder, other], landing, None, hash_new=True).sha256 == base  # empty
     assert run_inputs([folder], landing, ["hkma"], hash_new=True).sha256 != base
     csv = folder / "register" / "a.csv"
+    was = csv.stat().st_mtime_ns
     csv.write_text("made,for\ntests,ONLY\n", encoding="utf-8")  # same size, new content
+    os.utime(csv, ns=(was + 10**9, was + 10**9))  # a later mtime even on a coarse clock
     assert run_inputs([folder], landing, None, hash_new=False).sha256 is None
     changed = run_inputs([folder], landing, None, hash_new=True).sha256
     assert changed not in (None, base)
