@@ -78,6 +78,7 @@ def test_reason() -> None:
     assert webhook.reason(summary()) is None
     assert webhook.reason(summary(status="blocked")) == "blocked"
     assert webhook.reason(summary(status="failed")) == "failed"
+    assert webhook.reason(summary(status="unchanged")) is None  # nothing new, nothing to say
     assert webhook.reason(summary(rows_quarantined=3)) == "warnings"
     assert webhook.reason(summary(sources=[{"status": "failed", "warnings": []}])) == "warnings"
     assert webhook.reason(summary(sources=[{"status": "ok", "warnings": ["x"]}])) == "warnings"
