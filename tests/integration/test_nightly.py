@@ -123,6 +123,14 @@ def test_second_run_finds_nothing_new_and_leaves_the_published_file(
         1,
         1,
     )
+    capsys.readouterr()
+    assert main(["status", "--warehouse", str(wh)]) == 0  # both runs, from meta.run and the log
+    listed = capsys.readouterr().out
+    # The table's rows: | run_id | started_at | duration_s | status | ...
+    statuses = [
+        cells[4].strip() for line in listed.splitlines() if len(cells := line.split("│")) > 4
+    ]
+    assert statuses == ["unchanged", "published"]  # newest first
 
 
 @pytest.mark.parametrize("change", ["data-file", "code"])
