@@ -53,3 +53,12 @@ def snapshot_copy(tmp_path: Path) -> Path:
 def paths(tmp_path: Path) -> dict[str, Path]:
     """Warehouse and reports locations inside the test's tmp dir."""
     return {"warehouse": tmp_path / "wh" / "hkam.duckdb", "reports": tmp_path / "reports"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests first, before any flow starts Prefect's background threads: those draw
+    jitter from the global `random`, and Hypothesis warns when that state changes during a draw
+    ("do not use the random module inside strategies") although no strategy here uses it."""
+    items.sort(
+        key=lambda item: not getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    )
