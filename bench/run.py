@@ -355,9 +355,9 @@ def run_summary(warehouse: Path) -> dict[str, Any]:
     entry, since a no-change run publishes nothing and so is not in meta.run."""
     import duckdb
 
-    log = warehouse.with_name(f".{warehouse.stem}.runs.jsonl")
-    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    last = json.loads(lines[-1]) if lines else {}
+    from flows.runs import read_run_log
+
+    last = (read_run_log(warehouse, limit=1) or [{}])[0]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         counts = {

@@ -20,9 +20,11 @@ from pathlib import Path
 import duckdb
 
 from flows.pipeline import HashCache
+from flows.publishing import last_run
 from flows.resources import schemas_dir, sql_dir, taxonomy_dir
 from flows.runs import SourceCounts
 from flows.sources.catalog import SOURCES
+from flows.warehouse import connect
 
 ENGINES = ("duckdb", "polars", "great_expectations")
 _PKG = Path(__file__).resolve().parent
@@ -111,12 +113,10 @@ def unchanged_since(warehouse: Path, inputs: Inputs) -> tuple[str, list[SourceCo
     if inputs.sha256 is None or not warehouse.exists():
         return None
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            last = con.execute(
-                "SELECT run_id, inputs_sha256 FROM meta.run WHERE status = 'published' "
-                "ORDER BY started_at DESC, run_id DESC LIMIT 1"
-            ).fetchall()
-            if not last or last[0][1] != inputs.sha256:
+        with connect(warehouse, read_only=True) as con:
+            last = last_run(con)
+            # A warehouse from before inputs_sha256 has no such key: the run goes ahead.
+            if last is None or last.get("inputs_sha256") != inputs.sha256:
                 return None
             held = con.execute(
                 "SELECT source, count(*), sum(rows) FROM meta.source_file "
@@ -124,10 +124,10 @@ def unchanged_since(warehouse: Path, inputs: Inputs) -> tuple[str, list[SourceCo
                 {"shas": sorted(set(inputs.shas.values()))},
             ).fetchall()
     except duckdb.Error:
-        return None  # a warehouse from before inputs_sha256: the run goes ahead and adds it
+        return None  # no meta tables yet, or a file being replaced: the run goes ahead
     order = {name: k for k, name in enumerate([spec.name for spec in SOURCES] + ["register"])}
     counts = [
         SourceCounts(source, n, n, rows_in=rows, unchanged=rows, status="unchanged")
         for source, n, rows in sorted(held, key=lambda r: order.get(r[0], len(order)))
     ]
-    return str(last[0][0]), counts
+    return str(last["run_id"]), counts

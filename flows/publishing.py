@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -60,17 +61,26 @@ def list_versions(ws: Workspace) -> list[Version]:
     return sorted(out, key=lambda v: v.name, reverse=True)
 
 
+def last_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The last published run in a warehouse's meta.run, column -> value (None if it has none);
+    every column, so a file from before a column was added still answers."""
+    cur = con.execute(
+        "SELECT * FROM meta.run WHERE status = 'published' "
+        "ORDER BY started_at DESC, run_id DESC LIMIT 1"
+    )
+    names = [d[0] for d in cur.description or []]
+    rows = cur.fetchall()
+    return dict(zip(names, rows[0], strict=True)) if rows else None
+
+
 def last_run_id(path: Path) -> str | None:
     """run_id of the last published run recorded in a warehouse file (None if it has none)."""
     try:
         with connect(path, read_only=True) as con:
-            row = con.execute(
-                "SELECT run_id FROM meta.run WHERE status = 'published' "
-                "ORDER BY started_at DESC, run_id DESC LIMIT 1"
-            ).fetchone()
+            run = last_run(con)
     except duckdb.Error:
         return None
-    return str(row[0]) if row else None
+    return str(run["run_id"]) if run else None
 
 
 def _label(path: Path) -> str:
