@@ -16,7 +16,8 @@ def glossary() -> str:
     parts = []
     for c in sorted(load_contracts().values(), key=lambda c: c.table):
         grain = f" Grain: {', '.join(c.grain)}." if c.grain else ""
-        parts += [f"#### `{c.table}` ({c.kind})", "", c.description + grain, ""]
+        kind = f"{c.kind}, a view" if c.kind == "mart" and c.is_view else c.kind
+        parts += [f"#### `{c.table}` ({kind})", "", c.description + grain, ""]
         if c.example:
             parts += [f"{c.example[0]}", "", "```sql", c.example[1], "```", ""]
         parts += ["| column | type | unit | description |", "| --- | --- | --- | --- |"]

@@ -52,19 +52,23 @@ def neutralised_columns(columns: list[tuple[str, str]]) -> str:
     return ", ".join(out)
 
 
-def write_exports(con: Any, relation: str, folder: Path, name: str, *, csv: bool) -> list[Path]:
+def write_exports(
+    con: Any, relation: str, folder: Path, name: str, *, csv: bool, order: str | None = None
+) -> list[Path]:
     """Write folder/name.parquet (the values as typed) and, if `csv`, folder/name.csv
-    (neutralised text); without it an older name.csv is removed, never left stale."""
+    (neutralised text); without it an older name.csv is removed, never left stale. `order`
+    (an ORDER BY list) sorts the rows of both files; else they come in the mart's stored order."""
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    sort = f" ORDER BY {order}" if order else ""
     jobs = []
     if csv:
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         select = neutralised_columns([(r[0], r[1]) for r in described])
-        jobs.append((csv_path, f"SELECT {select} FROM {relation}", CSV_OPTIONS))
+        jobs.append((csv_path, f"SELECT {select} FROM {relation}{sort}", CSV_OPTIONS))
     else:
         csv_path.unlink(missing_ok=True)
-    jobs.append((parquet_path, f"SELECT * FROM {relation}", "FORMAT parquet"))
+    jobs.append((parquet_path, f"SELECT * FROM {relation}{sort}", "FORMAT parquet"))
     for path, query, options in jobs:
         tmp = path.with_name(path.name + ".tmp")
         con.execute(f"COPY ({query}) TO {sql_literal(str(tmp))} ({options})")

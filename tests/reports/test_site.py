@@ -143,6 +143,20 @@ def test_csv_formula_cells_are_neutralised_numbers_kept(tmp_path: Path) -> None:
     assert pl.read_parquet(parquet_path).equals(frame)  # Parquet keeps the values as typed
 
 
+def test_an_export_in_order_sorts_both_files(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES (3, 'c'), (1, 'a'), (2, 'b')) v(rank, x)")
+    csv_path, parquet_path = write_exports(con, "t", tmp_path, "t", csv=True, order="rank")
+    assert pl.read_csv(csv_path)["rank"].to_list() == [1, 2, 3]
+    assert pl.read_parquet(parquet_path)["x"].to_list() == ["a", "b", "c"]
+
+
+def test_the_largest_commitments_export_is_in_rank_order(bundled_run: Run) -> None:
+    """The mart is stored in no order; its spreadsheet export is sorted by rank."""
+    ranks = pl.read_csv(bundled_run.latest / "largest_commitments.csv")["rank"].to_list()
+    assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) > 1
+
+
 def test_marts_longer_than_a_spreadsheet_are_parquet_only(
     bundled_run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

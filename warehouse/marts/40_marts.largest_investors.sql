@@ -1,11 +1,9 @@
 -- marts.largest_investors: each company with its commitments added up under the
 -- no-double-counting rule (marts.commitment_counted), its statuses and its largest commitment.
+-- From marts.largest_commitments, which holds each current commitment with what it counts for.
 CREATE OR REPLACE TABLE marts.largest_investors AS
 WITH rows AS (
-    SELECT ic.*, cc.counted_hkd, cc.counted_usd, cc.counted_jobs
-    FROM core.investment_commitment AS ic
-    LEFT JOIN marts.commitment_counted AS cc USING (commitment_id)
-    WHERE ic.party = 'company'
+    SELECT * FROM marts.largest_commitments WHERE party = 'company'
 )
 SELECT
     coalesce(r.company_id, r.company_name) AS company_id,
