@@ -360,6 +360,28 @@ taking 0.05 s; the rest is starting Python, Prefect and the flow run. In the ben
 the flow run itself 0.35 s. The cold run pays for it one stat per input file before it starts
 and, after its marts, the hashes of the input files land did not copy (MANIFEST and the like;
 the landed ones are in the hash cache by then).
+
+**The no-double-counting rule applied once** (commits 692a8c9 and the next, 10M rows, session of
+2026-12-02 on a machine two to three times slower than the quiet one above: the floor took
+33.6-50.5 s): marts.largest_commitments now applies the rule itself and carries every counted
+column (withdrawn rows with them empty), stored in no order; marts.commitment_counted is its not
+withdrawn rows; commitment_pipeline and largest_investors read it alone instead of joining the
+history's current rows to commitment_counted. Its CTEs are NOT MATERIALIZED: DuckDB otherwise
+wrote the 10M-row CTE it reads twice to disk (99 s against 20 s). Every mart rebuilt on copies of
+one loaded warehouse: 68.5 s on the old code; 48.4 s on 692a8c9, where commitment_counted was a
+view of largest_commitments (largest_commitments 26.6 to 27.6 s, commitment_counted 22.2 to
+0.1 s, commitment_pipeline 2.5 to 0.5 s, largest_investors 4.8 to 3.5 s). Whole cold runs, old
+and 692a8c9 alternating (`/usr/bin/time -v`, running Prefect server): 270.9 / 244.7 s and 295.0 /
+282.3 s; the marts step 65.7 / 37.2 s and 71.0 / 45.5 s, the reports 28.1 / 33.6 s and 32.2 /
+42.5 s (the wider, unsorted largest_commitments Parquet takes 13.0 s against 8.7 s); peak RSS
+2,437 / 2,191 MB and 2,247 / 2,292 MB; the history and every mart hold the same rows (content
+hashes; sums of doubles differ at most in the 16th significant digit, from the order a parallel
+sum adds them). The 10M table above is that commit. Its view made commitment_counted's example
+query the worst p95 (115 ms; 109 ms against the stored table's 87 ms in a same-moment rerun), so
+the next commit stores commitment_counted again, copied from largest_commitments (9-11 s a run):
+48.4 s plus the copy (9.1 and 11.5 s measured alone), against 68.5 s. The unsorted
+largest_commitments costs its top-20 query 19 to 55 ms p95 (DuckDB skips row groups for a top-N
+only when they are sorted).
 """
 
 
@@ -389,9 +411,9 @@ Every large step now writes 10M rows once: raw, the staged parts, history, two c
 marts, two exports. Each such write costs about a floor, which is why `hkam_cold_s / floor_s`
 stays near 11 and cannot reach 2 while the warehouse keeps raw, history and materialised marts.
 What would move it: marts that share one stored row per commitment instead of two copies (about
-10 s); incremental marts that rewrite only changed commitments (most nights change few);
-exporting a 10M-row mart only when it changed; the staging rules and the suite's metrics as one
-DuckDB pass over raw, leaving polars the rules that need it.
+10 s; done in 692a8c9); incremental marts that rewrite only changed commitments (most nights
+change few); exporting a 10M-row mart only when it changed; the staging rules and the suite's
+metrics as one DuckDB pass over raw, leaving polars the rules that need it.
 """
 
 

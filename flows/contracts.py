@@ -92,14 +92,6 @@ class Contract:
     key: str = "primary"
     # A mart's typical analyst question and the SQL that answers it (README, benchmark).
     example: tuple[str, str] | None = None
-    # A mart is a table its SQL fills; `stored: false` marks one whose SQL makes it a view over
-    # another mart's stored rows (a filter and projection, so a query still reads stored rows).
-    stored: bool = True
-
-    @property
-    def is_view(self) -> bool:
-        """Whether DuckDB holds it as a view (a core view, or a mart that is not stored)."""
-        return self.kind == "view" or not self.stored
 
     @property
     def schema(self) -> str:
@@ -158,7 +150,7 @@ class Contract:
 
     def comments(self) -> list[str]:
         """COMMENT ON statements carrying the description, grain and units."""
-        kind = "VIEW" if self.is_view else "TABLE"
+        kind = "VIEW" if self.kind == "view" else "TABLE"  # a mart is a table built by SQL
         grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
         stmts = [f"COMMENT ON {kind} {self.qualified} IS {sql_literal(self.description + grain)}"]
         for c in self.columns:
@@ -253,9 +245,6 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
     key = str(data.get("key", "primary"))
     if key not in ("primary", "checked"):
         raise ContractError(f"{where}: key must be primary or checked, not {key!r}")
-    stored = data.get("stored", True)
-    if not isinstance(stored, bool) or (not stored and kind != "mart"):
-        raise ContractError(f"{where}: stored is true or false, and only a mart can be false")
     example = data.get("example")
     if example is not None and not (
         isinstance(example, dict) and {"question", "sql"} <= example.keys()
@@ -271,7 +260,6 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
         path=path,
         key=key,
         example=(str(example["question"]), str(example["sql"])) if example else None,
-        stored=stored,
     )
 
 

@@ -16,8 +16,7 @@ def glossary() -> str:
     parts = []
     for c in sorted(load_contracts().values(), key=lambda c: c.table):
         grain = f" Grain: {', '.join(c.grain)}." if c.grain else ""
-        kind = f"{c.kind}, a view" if c.kind == "mart" and c.is_view else c.kind
-        parts += [f"#### `{c.table}` ({kind})", "", c.description + grain, ""]
+        parts += [f"#### `{c.table}` ({c.kind})", "", c.description + grain, ""]
         if c.example:
             parts += [f"{c.example[0]}", "", "```sql", c.example[1], "```", ""]
         parts += ["| column | type | unit | description |", "| --- | --- | --- | --- |"]

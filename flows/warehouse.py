@@ -100,9 +100,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             for stmt in c.comments():
                 con.execute(stmt)
     held = _marts_held(con)
-    missing = [m for m in mart_files() if m.stem.split("_", 1)[1] not in held]
-    if missing:  # a new warehouse, or marts that were views before they were tables
-        refresh_marts(con, "migrate", only=missing)
+    if any(m.stem.split("_", 1)[1] not in held for m in mart_files()):
+        # A new warehouse, or marts that were views before they were tables. A missing mart's
+        # SQL may read columns an older mart before it lacks, so every mart whose SQL changed is
+        # rebuilt too, and every mart after the first one rebuilt.
+        refresh_marts(con, "migrate", data_changed=False)
 
 
 @contextmanager
@@ -129,20 +131,15 @@ def mart_files() -> list[Path]:
 
 
 def _marts_held(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Marts present as their contract says (a table, or a view when not stored) -> the sha256
-    of the SQL they were built from ('' if unknown)."""
-    contracts = load_contracts()
-    present = con.execute(
-        "SELECT 'marts.' || table_name, false FROM duckdb_tables() WHERE schema_name = 'marts' "
-        "UNION ALL SELECT 'marts.' || view_name, true FROM duckdb_views() "
-        "WHERE schema_name = 'marts'"
-    ).fetchall()
-    built = dict(con.execute("SELECT mart, sql_sha256 FROM meta.mart_refresh").fetchall())
-    return {
-        name: str(built.get(name, ""))
-        for name, is_view in present
-        if name in contracts and contracts[name].is_view == is_view
+    """marts.* tables present -> the sha256 of the SQL they were built from ('' if unknown)."""
+    tables = {
+        f"marts.{r[0]}"
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+        ).fetchall()
     }
+    built = dict(con.execute("SELECT mart, sql_sha256 FROM meta.mart_refresh").fetchall())
+    return {t: str(built.get(t, "")) for t in tables}
 
 
 def refresh_marts(
@@ -152,11 +149,10 @@ def refresh_marts(
     data_changed: bool = True,
     only: list[Path] | None = None,
 ) -> list[str]:
-    """Rebuild marts: all when data changed, else those whose SQL changed; names rebuilt.
+    """Rebuild mart tables: all when data changed, else those whose SQL changed; names rebuilt.
 
     Marts are tables so an analyst's query reads stored rows: as views, every query recomputed
-    the no-double-counting rules over the whole history (seconds at 10M rows). A mart that is
-    only a filter of another's rows is a view over them (stored: false in its contract).
+    the no-double-counting rules over the whole history (seconds at 10M rows).
     """
     contracts = load_contracts()
     held = _marts_held(con)
@@ -168,15 +164,12 @@ def refresh_marts(
         if not data_changed and only is None and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
-        # An older warehouse may hold it as the other kind: a view before marts were tables,
-        # a table before this mart became a view over another's rows.
-        other = "TABLE" if contracts[name].is_view else "VIEW"
-        catalog = "duckdb_tables()" if other == "TABLE" else "duckdb_views()"
-        column = "table_name" if other == "TABLE" else "view_name"
+        # A warehouse from before marts were tables has a view by this name.
         if con.execute(
-            f"SELECT count(*) FROM {catalog} WHERE schema_name || '.' || {column} = ?", [name]
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
+            [name],
         ).fetchall()[0][0]:
-            con.execute(f"DROP {other} {name}")
+            con.execute(f"DROP VIEW {name}")
         run_sql(con, f"marts/{path.name}")
         for stmt in contracts[name].comments():
             con.execute(stmt)

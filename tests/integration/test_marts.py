@@ -1,6 +1,5 @@
 """Marts are tables rebuilt by a run that landed new data (or changed a mart's SQL), and they hold
-exactly what their SQL computes from the core tables at that point; a mart whose contract says
-stored: false is a view."""
+exactly what their SQL computes from the core tables at that point."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from tests.integration.test_nightly import query, run
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 MARTS = sorted(c.table for c in load_contracts().values() if c.kind == "mart")
-VIEWS = sorted(c.table for c in load_contracts().values() if c.kind == "mart" and c.is_view)
 
 
 def _refreshed(path: Path) -> dict[str, object]:
@@ -39,11 +37,7 @@ def test_marts_are_tables_that_match_their_sql_and_rebuild_only_on_new_data(
     warehouse = paths["warehouse"]
     tables = query(warehouse, "SELECT 'marts.' || table_name FROM duckdb_tables() "
                    "WHERE schema_name = 'marts' ORDER BY 1")  # fmt: skip
-    views = query(warehouse, "SELECT 'marts.' || view_name FROM duckdb_views() "
-                  "WHERE schema_name = 'marts' ORDER BY 1")  # fmt: skip
-    assert VIEWS == ["marts.commitment_counted"]
-    assert [t[0] for t in tables] == sorted(set(MARTS) - set(VIEWS))
-    assert [v[0] for v in views] == VIEWS
+    assert [t[0] for t in tables] == MARTS
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name, sql in _select(warehouse):
             stored = con.execute(f"SELECT * FROM {name}").fetchall()
@@ -66,38 +60,38 @@ def test_marts_are_tables_that_match_their_sql_and_rebuild_only_on_new_data(
     assert status == "construction"
 
 
-def test_a_warehouse_whose_marts_are_the_other_kind_gets_them_as_declared(
-    paths: dict[str, Path],
-) -> None:
+def test_a_warehouse_whose_marts_are_views_gets_tables(paths: dict[str, Path]) -> None:
     warehouse = paths["warehouse"]
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with wh.connect(warehouse) as con:
         wh.migrate(con)
-        # As older hkam releases left them, with no record of a build: a mart that is a table
-        # now was a view, and commitment_counted, a view now, was a table.
+        # As an older hkam left it, with no record of a build: the mart a view, and
+        # largest_commitments, which that mart's SQL reads now, without the counted columns.
         con.execute("DROP TABLE marts.commitment_pipeline")
-        con.execute("DROP VIEW marts.commitment_counted")
         con.execute("DELETE FROM meta.mart_refresh")
         con.execute("CREATE VIEW marts.commitment_pipeline AS SELECT 1 AS status")
-        con.execute("CREATE TABLE marts.commitment_counted AS SELECT 1 AS status")
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.largest_commitments AS "
+            "SELECT 1::BIGINT AS rank, 'x' AS commitment_id, 'mou' AS status"
+        )
         wh.migrate(con)
         kinds = con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
-            "AND table_name IN ('commitment_pipeline', 'commitment_counted')"
+            "AND table_name = 'commitment_pipeline'"
         ).fetchall()
-        views = con.execute(
-            "SELECT 'marts.' || view_name FROM duckdb_views() WHERE schema_name = 'marts'"
-        )
+        views = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'marts'")
         assert kinds == [("commitment_pipeline",)]
-        assert [v[0] for v in views.fetchall()] == VIEWS
+        assert views.fetchall() == [(0,)]
         [(columns,)] = con.execute(
             "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' "
-            "AND table_name = 'commitment_counted'"
+            "AND table_name = 'largest_commitments'"
         ).fetchall()
-        assert columns == len(load_contracts()["marts.commitment_counted"].columns)
-        # Marts with no record of their SQL are rebuilt once; then a changed SQL file rebuilds
-        # that mart (and the marts built after it) even when no data changed.
-        assert len(wh.refresh_marts(con, "t", data_changed=False)) == len(MARTS)
+        assert columns == len(load_contracts()["marts.largest_commitments"].columns)
+        # Marts with no record of their SQL were rebuilt once, by migrate; then a changed SQL
+        # file rebuilds that mart (and the marts built after it) even when no data changed.
+        built = con.execute("SELECT mart FROM meta.mart_refresh WHERE load_id = 'migrate'")
+        assert sorted(r[0] for r in built.fetchall()) == MARTS
+        assert wh.refresh_marts(con, "t", data_changed=False) == []
         con.execute(
             "UPDATE meta.mart_refresh SET sql_sha256 = 'old' WHERE mart = 'marts.source_freshness'"
         )

@@ -100,7 +100,7 @@ def test_duckdb_column_comments(con: duckdb.DuckDBPyConnection, table: str) -> N
 def test_duckdb_table_comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
     c = CONTRACTS[table]
     catalog, name_col = ("duckdb_tables()", "table_name")
-    if c.is_view:
+    if c.kind == "view":
         catalog, name_col = ("duckdb_views()", "view_name")
     rows = con.execute(
         f"SELECT comment FROM {catalog} WHERE schema_name = ? AND {name_col} = ?",
@@ -306,20 +306,6 @@ def test_table_check_other_than_row_count_raises() -> None:
     doc = {**_doc(), "checks": [{"freshness": 1}]}
     with pytest.raises(ContractError, match="row_count"):
         parse_contract(doc)
-
-
-@pytest.mark.parametrize(
-    ("kind", "stored"), [("table", False), ("view", False), ("mart", "no"), ("mart", 0)]
-)
-def test_only_a_mart_can_be_not_stored(kind: str, stored: Any) -> None:
-    with pytest.raises(ContractError, match="stored"):
-        parse_contract({**_doc(), "kind": kind, "stored": stored})
-
-
-def test_a_mart_not_stored_is_a_view() -> None:
-    mart = parse_contract({**_doc(), "kind": "mart", "stored": False})
-    assert mart.is_view and mart.comments()[0].startswith("COMMENT ON VIEW")
-    assert not parse_contract({**_doc(), "kind": "mart"}).is_view
 
 
 def test_missing_table_key_raises() -> None:
