@@ -1,8 +1,8 @@
 -- marts.largest_commitments: every current commitment once (withdrawn ones included), ranked by
--- its stated HK$ amount, with what it adds to totals. The one stored row per commitment that
--- marts.commitment_counted, commitment_pipeline and largest_investors read, so the current
--- commitments are written once per run (at 10M rows: 20 s, where this mart and
--- commitment_counted each built from the history took 50 s, and two marts joined them again).
+-- its stated HK$ amount, with what it adds to totals. The rule is applied here only:
+-- marts.commitment_counted copies the rows that count, and commitment_pipeline and
+-- largest_investors read this mart alone (at 10M rows this mart takes ~20-28 s; it and
+-- commitment_counted built each from the history took ~50 s, and two marts joined them again).
 -- Rule (documented in README "No double counting"):
 --   project rows count in full;
 --   an aggregate counts only the part its covered project rows do not explain (never below 0);
@@ -12,7 +12,8 @@
 -- NOT MATERIALIZED: a CTE read more than once is otherwise written out whole (99 s against 20 s).
 -- The rank is found on the two key columns alone and joined back: ranking the whole wide row
 -- sorted every text column twice. No ORDER BY: sorting the stored rows by rank took longer than
--- building them, and the top-N query reads the rank column alone (p95 38 ms at 10M rows).
+-- building them; the top-N query scans the rank column (p95 43-55 ms at 10M rows on a slow
+-- machine, against 12-19 ms when stored in rank order).
 CREATE OR REPLACE TABLE marts.largest_commitments AS
 WITH current_rows AS NOT MATERIALIZED (
     SELECT * FROM core.investment_commitment
