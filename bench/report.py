@@ -118,11 +118,17 @@ def targets(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[tuple[st
     if prev and prev.get("hkam_cold_s") and cold:
         scale = res["rows"] / prev["rows"]
         growth = cold / prev["hkam_cold_s"]
+        grew = rss / prev["hkam_peak_rss_mb"] if rss and prev.get("hkam_peak_rss_mb") else None
+        # Sizes measured on two commits (often two sessions) compare machines as much as code.
+        same = (res.get("code") or {}).get("commit") == (prev.get("code") or {}).get("commit")
         out.append(
             (
                 f"growth ≤ linear ({_rows(prev['rows'])} → {_rows(res['rows'])}, rows ×{scale:g})",
-                f"time ×{growth:.2f}",
-                verdict(growth <= scale),
+                f"time ×{growth:.2f}, peak RSS ×{_n(grew, 2)}",
+                verdict(
+                    growth <= scale and (grew is None or grew <= scale),
+                    "" if same else " (the two sizes ran on different commits)",
+                ),
             )
         )
     elif prev and cold_failed:
