@@ -372,54 +372,66 @@ the landed ones are in the hash cache by then).
 33.6-50.5 s): marts.largest_commitments now applies the rule itself and carries every counted
 column (withdrawn rows with them empty), stored in no order; marts.commitment_counted is its not
 withdrawn rows; commitment_pipeline and largest_investors read it alone instead of joining the
-history's current rows to commitment_counted. Its CTEs are NOT MATERIALIZED: DuckDB otherwise
-wrote the 10M-row CTE it reads twice to disk (99 s against 20 s). Every mart rebuilt on copies of
-one loaded warehouse: 68.5 s on the old code; 48.4 s on 692a8c9, where commitment_counted was a
-view of largest_commitments (largest_commitments 26.6 to 27.6 s, commitment_counted 22.2 to
-0.1 s, commitment_pipeline 2.5 to 0.5 s, largest_investors 4.8 to 3.5 s). Whole cold runs, old
-and 692a8c9 alternating (`/usr/bin/time -v`, running Prefect server): 270.9 / 244.7 s and 295.0 /
-282.3 s; the marts step 65.7 / 37.2 s and 71.0 / 45.5 s, the reports 28.1 / 33.6 s and 32.2 /
-42.5 s (the wider, unsorted largest_commitments Parquet takes 13.0 s against 8.7 s); peak RSS
-2,437 / 2,191 MB and 2,247 / 2,292 MB; the history and every mart hold the same rows (content
-hashes; sums of doubles differ at most in the 16th significant digit, from the order a parallel
-sum adds them). The 10M table above is that commit. Its view made commitment_counted's example
-query the worst p95 (115 ms; 109 ms against the stored table's 87 ms in a same-moment rerun), so
-the next commit stores commitment_counted again, copied from largest_commitments (9-11 s a run):
-48.4 s plus the copy (9.1 and 11.5 s measured alone), against 68.5 s. The unsorted
-largest_commitments costs its top-20 query 19 to 55 ms p95 (DuckDB skips row groups for a top-N
-only when they are sorted).
+history's current rows to commitment_counted. Its CTEs are NOT MATERIALIZED: DuckDB otherwise wrote
+the 10M-row CTE it reads twice to disk (99 s against 20 s). Every mart rebuilt on copies of one
+loaded warehouse: 68.5 s on the old code; 48.4 s on 692a8c9, where commitment_counted was a view of
+largest_commitments (largest_commitments 26.6 to 27.6 s, commitment_counted 22.2 to 0.1 s,
+commitment_pipeline 2.5 to 0.5 s, largest_investors 4.8 to 3.5 s). Whole cold runs, old and 692a8c9
+alternating (`/usr/bin/time -v`, running Prefect server): 270.9 / 244.7 s and 295.0 / 282.3 s; the
+marts step 65.7 / 37.2 s and 71.0 / 45.5 s, the reports 28.1 / 33.6 s and 32.2 / 42.5 s (the wider,
+unsorted largest_commitments Parquet takes 13.0 s against 8.7 s); peak RSS 2,437 / 2,191 MB and
+2,247 / 2,292 MB; the history and every mart hold the same rows (content hashes; sums of doubles
+differ at most in the 16th significant digit, from the order a parallel sum adds them). That
+session's 10M benchmark ran on that commit. Its view made commitment_counted's example query the
+worst p95 (115 ms; 109 ms against the stored table's 87 ms in a same-moment rerun), so the next
+commit stores commitment_counted again, copied from largest_commitments (9-11 s a run): 48.4 s plus
+the copy (9.1 and 11.5 s measured alone), against 68.5 s. The unsorted largest_commitments costs
+its top-20 query 19 to 55 ms p95 (DuckDB skips row groups for a top-N only when they are sorted).
+
+**All three sizes on one commit** (c9f7113, the pipeline of b38a56a and a1c33d6 with only the
+benchmark's report changed; one session, 2026-12-02 14:20-15:06, a middling machine: the 10M
+floor took 21.6-26.9 s): the tables below. Until then each size had come from another commit
+and another day, so the 1M → 10M growth compared machines as much as code (×10.20 on the last
+such pair). On one commit hkam cold grew ×1.41 from 100k to 1M and ×6.42 from 1M to 10M, its
+peak RSS ×1.15 and ×1.25. With commitment_counted stored again, the worst mart p95 at 10M is
+47 ms (its example query; 115 ms when it was a view). Cold against floor is 10.5 at 10M here
+against 7.6 in the slow session above, on nearly the same pipeline (commitment_counted was a
+view there): the floor ran 2.1 times faster than there and hkam cold 1.5 times, so the ratio
+moves with the machine as well as the code.
 """
 
 
 PROFILE_NOTES_10M = """\
-Recorded on 748146c plus a refactor of its part loop (2026-12-02, a quiet machine); py-spy sees
-Python stacks, so time inside DuckDB is charged to the Python line that called it, and time in
-polars' own worker threads is not sampled at all (a Python thread waiting for polars counts as
-idle): the register parts are under-counted here, and their wall time is the flow's "validate and
-transform register" task, 41 s in the 10M table above. Where the ~152 s of busy samples go:
+Recorded on c9f7113 (2026-12-02 15:08, the commit of the tables above, right after its
+benchmark). py-spy sees Python stacks, so time inside DuckDB is charged to the Python line that
+called it, and time in polars' own worker threads is not sampled at all (a Python thread waiting
+for polars counts as idle): the register parts are under-counted, and their wall time is the
+flow's "validate and transform register" task. The profiled flow ran 192 s: official sources and
+candidates 7 s, land 3 s, read 36 s, validate and transform 57 s, merge 24 s, marts 37 s, reports
+and publish 28 s. Where the busy samples go (20 a second):
 
-1. **Marts, 25%** (38 s): largest_commitments 18 s (the 9.9M current commitments joined with
-   their rank and stored in rank order; the sort of the wide rows alone is ~12 s),
-   commitment_counted 10 s, investment_phased 5 s (17.3M commitment-years), largest_investors
-   3 s. Each stores a row per commitment: the cost of writing 10M rows, paid once per mart.
-2. **Reading the CSV, 16%** (24 s): read_csv straight into raw, the floor's work plus the
-   provenance columns and the rowid numbering (the floor took 13.8 s on the same machine).
-3. **The register parts, 16% in their threads plus 4% waiting in the loop** (41 s wall): the
-   polars transforms, the suite's metrics, the fetch of each part from DuckDB (0.15 s a part)
-   and its Parquet write (0.06-0.13 s), two parts at a time on the two cores.
-4. **The SCD-2 merge, 13%** (20 s): 9.9M new versions from the staged Parquet (md5 of each
+1. **The register parts, 20% in their threads plus 4% in the loop** (57 s wall): the polars
+   transforms (stage, 10%), the fetch of each part from DuckDB (5%), the suite's metrics
+   (validate, 3%) and the Parquet writes, two parts at a time on the two cores.
+2. **Reading the CSV, 18%** (35 s): read_csv straight into raw, the floor's work (21.6 s in the
+   benchmark) plus trimming every cell, the provenance columns and the line numbering.
+3. **Marts, 18%** (35 s): largest_commitments applies the no-double-counting rule to the 9.9M
+   current commitments and stores them; commitment_counted copies its counting rows;
+   investment_phased stores 17.3M commitment-years. Each is a write of 10M rows or more.
+4. **Reports, 12%** (23 s), of which the exports are 19 s: the Parquet files of the two
+   commitment-grain marts (about 10M rows each) and the 1M-row macro mart.
+5. **The SCD-2 merge, 11%** (22 s): 9.9M new versions from the staged Parquet (the md5 of each
    row's content and the write).
-5. **Reports, 9%** (13 s), of which the exports are 11 s: the Parquet files of
-   commitment_counted and largest_commitments (~10M rows, ~4 s each; lz4, zstd or no
-   compression write no faster).
 
-Every large step now writes 10M rows once: raw, the staged parts, history, two commitment-grain
-marts, two exports. Each such write costs about a floor, which is why `hkam_cold_s / floor_s`
-stays near 11 and cannot reach 2 while the warehouse keeps raw, history and materialised marts.
-What would move it: marts that share one stored row per commitment instead of two copies (about
-10 s; done in 692a8c9); incremental marts that rewrite only changed commitments (most nights
-change few); exporting a 10M-row mart only when it changed; the staging rules and the suite's
-metrics as one DuckDB pass over raw, leaving polars the rules that need it.
+Every large step writes the 10M rows at least once: raw, the staged parts, history, the
+commitment-grain marts and their exports. Each such write costs about a floor, which is why
+`hkam_cold_s / floor_s` stays between 7 and 11 and cannot reach 2, and why hkam cold cannot match
+dlt (one write, no validation), while the warehouse keeps raw, an SCD-2 history and stored marts
+(the stored marts are what keep every mart query under 100 ms at 10M: 47 ms worst). What would move
+the cold run: the staging rules and the suite's metrics as one DuckDB pass over raw, leaving polars
+only the rules that need it (the parts' 57 s, and their Parquet round trip, would become one SQL
+statement); writing the 10M-row marts' Parquet exports on request instead of every run (19 s).
+Incremental marts would help the nightly run that changes a few commitments, not a cold load.
 """
 
 
