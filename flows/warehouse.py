@@ -100,7 +100,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             for stmt in c.comments():
                 con.execute(stmt)
     held = _marts_held(con)
-    if any(m.stem.split("_", 1)[1] not in held for m in mart_files()):
+    if any(mart_name(m) not in held for m in mart_files()):
         # A new warehouse, or marts that were views before they were tables. A missing mart's
         # SQL may read columns an older mart before it lacks, so every mart whose SQL changed is
         # rebuilt too, and every mart after the first one rebuilt.
@@ -130,6 +130,11 @@ def mart_files() -> list[Path]:
     return sorted((sql_dir() / "marts").glob("*.sql"))
 
 
+def mart_name(path: Path) -> str:
+    """The mart a SQL file builds: 20_marts.largest_commitments.sql -> marts.largest_commitments."""
+    return path.stem.split("_", 1)[1]
+
+
 def _marts_held(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """marts.* tables present -> the sha256 of the SQL they were built from ('' if unknown)."""
     tables = {
@@ -147,7 +152,6 @@ def refresh_marts(
     load_id: str,
     *,
     data_changed: bool = True,
-    only: list[Path] | None = None,
 ) -> list[str]:
     """Rebuild mart tables: all when data changed, else those whose SQL changed; names rebuilt.
 
@@ -157,11 +161,11 @@ def refresh_marts(
     contracts = load_contracts()
     held = _marts_held(con)
     rebuilt: list[str] = []
-    for path in only if only is not None else mart_files():
-        name = path.stem.split("_", 1)[1]
+    for path in mart_files():
+        name = mart_name(path)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         # Unchanged data and SQL: keep it; after one rebuild, rebuild the rest (they may read it).
-        if not data_changed and only is None and not rebuilt and held.get(name) == sha:
+        if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
         # A warehouse from before marts were tables has a view by this name.

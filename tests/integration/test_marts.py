@@ -27,7 +27,7 @@ def _select(path: Path) -> Iterator[tuple[str, str]]:
     """Each mart's SQL as a query: the CREATE ... AS prefix removed."""
     for mart in wh.mart_files():
         text = mart.read_text(encoding="utf-8")
-        yield mart.stem.split("_", 1)[1], text.split(" AS\n", 1)[1].rstrip().rstrip(";")
+        yield wh.mart_name(mart), text.split(" AS\n", 1)[1].rstrip().rstrip(";")
 
 
 def test_marts_are_tables_that_match_their_sql_and_rebuild_only_on_new_data(
