@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import sys
@@ -114,9 +113,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "restore": _restore,
         }[args.verb]
         return handler(args)
+    except BrokenPipeError:
+        # The reader went away (`hkam status | head`): what it wanted was printed; end quietly.
+        _silence_stdout()
+        return EXIT_OK
     except (UsageError, SettingError) as exc:
         print(f"hkam {args.verb}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -238,25 +248,9 @@ def lit(text: str) -> str:
 
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows(rows)
-    elif fmt == "json":
-        print(
-            json.dumps(
-                [dict(zip(names, r, strict=True)) for r in rows], ensure_ascii=False, default=str
-            )
-        )
-    else:
-        from rich.console import Console
-        from rich.table import Table
+    from flows.terminal import print_rows
 
-        table = Table(*names, show_lines=False)
-        for r in rows:
-            table.add_row(*("" if v is None else str(v) for v in r))
-        Console(width=max(120, Console().width)).print(table)
-        print(f"{len(rows)} row(s)")
+    print_rows(names, rows, fmt)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -278,6 +272,12 @@ def _status(args: argparse.Namespace) -> int:
             for row in cur.fetchall():
                 rec = dict(zip(cols, row, strict=True))
                 runs.setdefault(rec["run_id"], {**rec, "started_at": str(rec["started_at"])})
+    if not runs and not settings.warehouse.exists():
+        # Most likely a mistyped path: saying "no runs yet" with exit 0 would hide that.
+        raise UsageError(
+            f"no warehouse at {settings.warehouse} and no run log beside it; check --warehouse "
+            "(or $HKAM_WAREHOUSE), or start one with `hkam run`"
+        )
     if runs:
         _print_runs(runs, args.limit)
     else:

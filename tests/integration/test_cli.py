@@ -157,3 +157,66 @@ def test_stated_us_dollars_are_kept(warehouse: Path) -> None:
             "FROM core.investment_commitment WHERE commitment_id = 'j2-semiconductor-2023-10'"
         ).fetchall()
     assert row == [(6.9e9, 883.5e6, "stated", 7.81)]
+
+
+def _on_terminal(args: list[str], columns: int = 80) -> str:
+    """Run hkam on a pseudo-terminal `columns` wide and return what it showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([*HKAM, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def test_readme_first_query_reads_well_at_80_columns(warehouse: Path) -> None:
+    # It printed 159 lines of empty grid: 40 columns squeezed into 80.
+    shown = _on_terminal(
+        ["sql", "select * from core.investment_commitment limit 5", "--warehouse", str(warehouse)]
+    )
+    lines = shown.splitlines()
+    assert "-[ RECORD 5 ]" in shown and lines[-1] == "5 row(s)"
+    assert "commitment_id" in shown and "j2-semiconductor-2023-10" in shown
+    assert "6900000000" in shown and "6900000000.0" not in shown
+    assert not any(line.strip(" │┃|") == "" for line in lines)  # no empty grid rows
+
+
+def test_sql_prints_values_literally(warehouse: Path) -> None:
+    out = hkam("sql", "select * from meta.quarantine", "--warehouse", str(warehouse))
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    out = hkam("sql", "select 'HK$6.9bn [sic] [red]alert' as t", "--warehouse", str(warehouse))
+    assert out.returncode == 0 and "HK$6.9bn [sic] [red]alert" in out.stdout
+
+
+def test_a_closed_pipe_ends_quietly(warehouse: Path) -> None:
+    proc = subprocess.Popen(
+        [*HKAM, "sql", "select * from range(100000)", "--warehouse", str(warehouse)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_status_of_a_mistyped_warehouse_is_a_usage_error(tmp_path: Path) -> None:
+    out = hkam("status", "--warehouse", str(tmp_path / "typo.duckdb"))
+    assert out.returncode == 2 and "no warehouse at" in out.stderr and "--warehouse" in out.stderr
