@@ -36,27 +36,26 @@ def _parser() -> argparse.ArgumentParser:
         )
         return cmd
 
+    def folders(cmd: argparse.ArgumentParser, *which: str) -> None:
+        helps = {
+            "snapshot": "snapshot folder (default: $HKAM_SNAPSHOT_DIR, else bundled)",
+            "reports": "reports folder (default: $HKAM_REPORTS_DIR, else reports)",
+            "data": "analyst's folder with reviewed rows (default: $HKAM_DATA_DIR, else data)",
+        }
+        for name in which:
+            cmd.add_argument(f"--{name}-dir", help=helps[name])
+
     run = verb("run", "run the nightly job now (bundled snapshot unless --live)")
-    run.add_argument(
-        "--snapshot-dir", help="snapshot folder (default: $HKAM_SNAPSHOT_DIR, else bundled)"
-    )
-    run.add_argument(
-        "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
-    )
+    folders(run, "snapshot", "reports")
     run.add_argument("--live", action="store_true", help="fetch from the live sources")
-    run.add_argument(
-        "--data-dir",
-        help="analyst's folder with reviewed rows (default: $HKAM_DATA_DIR, else data)",
-    )
+    folders(run, "data")
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     report = verb("report", "rebuild the investment report and its exports from the warehouse")
-    report.add_argument(
-        "--reports-dir", help="reports folder (default: $HKAM_REPORTS_DIR, else reports)"
-    )
+    folders(report, "reports")
 
     review = verb("review", "list press-release candidates, or accept or reject one")
     review.add_argument(
@@ -72,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     verb("serve", "serve the nightly schedule (02:00 Hong Kong time) from this process")
     restore = verb("restore", "bring back a kept published version (default: the newest)")
     restore.add_argument("version", nargs="?", help="version name or prefix (see hkam status)")
+    # The reports it rebuilds, and the inputs it compares to say what the next run will do.
+    folders(restore, "reports", "snapshot", "data")
 
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
@@ -279,18 +280,34 @@ def _status(args: argparse.Namespace) -> int:
             "(or $HKAM_WAREHOUSE), or start one with `hkam run`"
         )
     if runs:
-        _print_runs(runs, args.limit)
+        from flows.publishing import last_run_id
+
+        current = last_run_id(settings.warehouse) if settings.warehouse.exists() else None
+        _print_runs(runs, args.limit, current)
     else:
         print(f"no runs yet for {settings.warehouse}; start one with `hkam run`")
     _print_versions(settings.warehouse)
     return EXIT_OK
 
 
-def _print_runs(runs: dict[str, dict[str, Any]], limit: int) -> None:
+def _print_runs(runs: dict[str, dict[str, Any]], limit: int, current: str | None) -> None:
     names = ["run_id", "started_at", "duration_s", "status", "rows_in", "rows_loaded",
-             "rows_quarantined", "rows_unchanged"]  # fmt: skip
+             "rows_quarantined", "rows_unchanged", "note"]  # fmt: skip
     ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[:limit]
+    for r in ordered:
+        r["note"] = _run_note(r, current)
     _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
+
+
+def _run_note(run: dict[str, Any], current: str | None) -> str | None:
+    """Which run the published file holds, and what a restore or an unchanged run refers to."""
+    if run["run_id"] == current:
+        return "current: the published file holds this run"
+    if run.get("status") == "restored":
+        return f"restored run {run.get('same_as') or '(none recorded)'}"
+    if run.get("status") == "unchanged" and run.get("same_as"):
+        return f"same inputs as {run['same_as']}"
+    return None
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -347,6 +364,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from flows import publishing
+    from flows.runs import append_restore
     from flows.warehouse import WarehouseBusy, Workspace
 
     settings = _settings(args)
@@ -362,10 +380,43 @@ def _restore(args: argparse.Namespace) -> int:
     except WarehouseBusy as exc:
         print(f"hkam restore: {exc}", file=sys.stderr)
         return EXIT_BLOCKED
+    run_id = publishing.last_run_id(settings.warehouse)
+    append_restore(settings.warehouse, version.name, run_id)
     print(
-        f"Restored {version.name} as {settings.warehouse}; the replaced file is kept as a version"
+        f"Restored {version.name} as {settings.warehouse}; the replaced file is kept as a version "
+        "(`hkam restore` with no name brings it back)"
     )
+    print(_restored_reports(settings, run_id))
+    print(_next_run_after_restore(settings))
     return EXIT_OK
+
+
+def _restored_reports(settings: Any, run_id: str | None) -> str:
+    """Rebuild reports/latest from the restored file, so the page shows what analysts query."""
+    from flows.reports.site import show_run_in_latest, write_investment_report
+
+    try:
+        write_investment_report(settings.warehouse, settings.reports_dir, settings.duckdb_memory)
+        dq = run_id is not None and show_run_in_latest(settings.reports_dir, run_id)
+    except Exception as exc:  # the restore itself is done; the page can be rebuilt later
+        latest = settings.reports_dir / "latest"
+        return f"Reports: {latest} NOT rebuilt ({exc}); run `hkam report`"
+    what = "its report and data-quality report" if dq else "its report (its DQ report is gone)"
+    return f"Reports: {(settings.reports_dir / 'latest').resolve()} now shows {what}"
+
+
+def _next_run_after_restore(settings: Any) -> str:
+    """What the next `hkam run` will do to the restored file: nothing, or load today's inputs."""
+    from flows.inputs import snapshot_inputs, unchanged_since
+
+    # hash_new: a file rewritten with the same bytes counts as the same input here.
+    if unchanged_since(settings.warehouse, snapshot_inputs(settings, None, hash_new=True)):
+        return "The next `hkam run` finds its inputs unchanged and leaves this version as it is."
+    return (
+        f"The next `hkam run` loads the inputs as they are now ({settings.snapshot_dir} and "
+        f"{settings.data_dir}, rows accepted in review included), so what the replaced version "
+        "held comes back unless those inputs change first."
+    )
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -23,8 +23,9 @@ from flows.pipeline import HashCache
 from flows.publishing import last_run
 from flows.resources import schemas_dir, sql_dir, taxonomy_dir
 from flows.runs import SourceCounts
+from flows.settings import Settings
 from flows.sources.catalog import SOURCES
-from flows.warehouse import connect
+from flows.warehouse import Workspace, connect
 
 ENGINES = ("duckdb", "polars", "great_expectations")
 _PKG = Path(__file__).resolve().parent
@@ -131,3 +132,11 @@ def unchanged_since(warehouse: Path, inputs: Inputs) -> tuple[str, list[SourceCo
         for source, n, rows in sorted(held, key=lambda r: order.get(r[0], len(order)))
     ]
     return str(last["run_id"]), counts
+
+
+def snapshot_inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
+    """The fingerprint of what a snapshot run with these settings reads."""
+    ws = Workspace(settings.warehouse)
+    skip = [*ws.own_paths(), settings.reports_dir]
+    folders = [settings.snapshot_dir, settings.data_dir]
+    return run_inputs(folders, ws.landing, sources, hash_new, skip)

@@ -18,7 +18,7 @@ from flows import register_steps as reg
 from flows import warehouse as wh
 from flows import webhook
 from flows.contracts import contract
-from flows.inputs import Inputs, run_inputs, unchanged_since
+from flows.inputs import Inputs, snapshot_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
 from flows.review import read_decisions
@@ -200,18 +200,10 @@ def _publish(
         if before is not None and not any(s.status == "failed" for s in run.sources):
             # Recorded only when no file changed while the run read it; a run with a failed
             # source records none, so the next run tries that source again.
-            after = _inputs(settings, sources, hash_new=True)
+            after = snapshot_inputs(settings, sources, hash_new=True)
             run.inputs_sha256 = after.sha256 if after.stamps == before.stamps else None
         _record(con, run, checks)
     wh.publish(ws, keep=settings.keep_versions)
-
-
-def _inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
-    """The fingerprint of what a snapshot run reads (flows/inputs.py)."""
-    ws = wh.Workspace(settings.warehouse)
-    folders = [settings.snapshot_dir, settings.data_dir]
-    skip = [*ws.own_paths(), settings.reports_dir]
-    return run_inputs(folders, ws.landing, sources, hash_new, skip)
 
 
 def execute(
@@ -236,7 +228,7 @@ def execute(
     try:
         with wh.writer_lock(ws, wait=settings.lock_wait):
             # Live runs fetch first and land what they fetched; they always go ahead.
-            before = None if live else _inputs(settings, sources, hash_new=False)
+            before = None if live else snapshot_inputs(settings, sources, hash_new=False)
             same = None if before is None else unchanged_since(ws.published, before)
             if same is not None:
                 run.same_as, run.sources = same

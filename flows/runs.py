@@ -128,10 +128,30 @@ def run_log(warehouse: Path) -> Path:
 
 def append_run_log(summary: RunSummary) -> None:
     """Record a finished run in the run log."""
-    path = run_log(summary.warehouse)
+    _append(summary.warehouse, summary.to_json())
+
+
+def append_restore(warehouse: Path, version: str, restored_run: str | None) -> None:
+    """Record a restore in the run log: `hkam status` then shows which run is current."""
+    now = datetime.now(UTC)
+    shown = f"run {restored_run}" if restored_run else "a file with no recorded run"
+    record = {
+        "run_id": new_run_id(now),
+        "started_at": now.isoformat(),
+        "finished_at": now.isoformat(),
+        "duration_s": 0.0,
+        "status": "restored",
+        "same_as": restored_run,
+        "summary": f"restored version {version} ({shown}) as {warehouse}",
+    }
+    _append(warehouse, record)
+
+
+def _append(warehouse: Path, record: dict[str, Any]) -> None:
+    path = run_log(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(summary.to_json(), ensure_ascii=False, default=str) + "\n")
+        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
 
 def read_run_log(warehouse: Path, limit: int = 20) -> list[dict[str, Any]]:

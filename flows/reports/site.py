@@ -95,6 +95,20 @@ def write_investment_report(
         return write_exports_and_page(con, load_report_data(con), reports_dir / "latest")
 
 
+def show_run_in_latest(reports_dir: Path, run_id: str) -> bool:
+    """Point latest/dq.* at a kept run's data-quality report (after a restore); False if the
+    run's reports are gone."""
+    run_dir = reports_dir / "runs" / run_id
+    if not (run_dir / "dq.json").exists():
+        return False
+    full = json.loads((run_dir / "dq.json").read_text(encoding="utf-8"))
+    write_dq(reports_dir, full)
+    gx = (run_dir / "gx" / "index.html").exists()
+    links = {"gx_docs": f"../runs/{run_id}/gx/index.html" if gx else "", "report": "index.html"}
+    (reports_dir / "latest" / "dq.html").write_text(render_dq(full, links), encoding="utf-8")
+    return True
+
+
 def write_run_reports(
     warehouse: Path,
     reports_dir: Path,

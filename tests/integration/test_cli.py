@@ -220,3 +220,49 @@ def test_a_closed_pipe_ends_quietly(warehouse: Path) -> None:
 def test_status_of_a_mistyped_warehouse_is_a_usage_error(tmp_path: Path) -> None:
     out = hkam("status", "--warehouse", str(tmp_path / "typo.duckdb"))
     assert out.returncode == 2 and "no warehouse at" in out.stderr and "--warehouse" in out.stderr
+
+
+def test_restore_makes_the_restored_version_current_everywhere(
+    tmp_path: Path, snapshot_copy: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # After a restore, `hkam status` showed the newer run as current and reports/latest the newer
+    # data. Two runs on different registers, then a restore of the first.
+    wh, reports = tmp_path / "wh" / "hkam.duckdb", tmp_path / "reports"
+    common = ["--warehouse", str(wh), "--reports-dir", str(reports)]
+    run = ["run", "--snapshot-dir", str(snapshot_copy), *common]
+    restore = ["restore", "--snapshot-dir", str(snapshot_copy), *common]
+    assert main(run) == 0
+    with duckdb.connect(str(wh), read_only=True) as con:
+        [(first,)] = con.execute("select run_id from meta.run").fetchall()
+    register = snapshot_copy / "register" / "commitments.csv"
+    original = register.read_bytes()
+    # The last commitment moves on (a test edit, not a real status): a new version, a new page.
+    cut = original.rindex(b"\nitiof-2024-10,")
+    register.write_bytes(original[:cut] + original[cut:].replace(b",announced,", b",mou,", 1))
+    assert main(run) == 0
+    with duckdb.connect(str(wh), read_only=True) as con:
+        [(second,)] = con.execute(
+            "select run_id from meta.run order by started_at desc limit 1"
+        ).fetchall()
+    assert second != first and second in (reports / "latest" / "index.html").read_text()
+    capsys.readouterr()
+
+    assert main(restore) == 0
+    said = capsys.readouterr().out
+    assert "now shows its report and data-quality report" in said
+    assert "The next `hkam run` loads the inputs as they are now" in said
+    page = (reports / "latest" / "index.html").read_text()
+    assert first in page and second not in page
+    assert json.loads((reports / "latest" / "dq.json").read_text())["run_id"] == first
+
+    assert main(["status", "--warehouse", str(wh)]) == 0
+    status = capsys.readouterr().out
+    current = next(line for line in status.splitlines() if "current" in line)
+    assert first in current
+    assert "restored" in status.splitlines()[3] and f"restored run {first}" in status
+
+    # The inputs changed back: the next run would find nothing new, and the restore says so.
+    register.write_bytes(original)
+    assert main(restore) == 0
+    assert main([*restore, first]) == 0  # the undo, then the first again
+    assert "finds its inputs unchanged" in capsys.readouterr().out
