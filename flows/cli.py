@@ -57,16 +57,21 @@ def _parser() -> argparse.ArgumentParser:
     report = verb("report", "rebuild the investment report and its exports from the warehouse")
     folders(report, "reports")
 
-    review = verb("review", "list press-release candidates, or accept or reject one")
+    review = verb("review", "list press-release candidates, or accept, reject or undo")
     review.add_argument(
-        "action", nargs="?", choices=("accept", "reject"), help="decision to record"
+        "action", nargs="?", choices=("accept", "reject", "undo"), help="decision to record"
     )
     review.add_argument("release_id", nargs="?", help="candidate id (the release's P-number)")
     review.add_argument("--company", help="accept: the company (default: the guessed one)")
-    review.add_argument("--scope", choices=("project", "aggregate"), default="project")
-    review.add_argument("--party", choices=("company", "government"), default="company")
+    review.add_argument(
+        "--scope", choices=("project", "aggregate"), help="accept (default project)"
+    )
+    review.add_argument(
+        "--party", choices=("company", "government"), help="accept (default: from the evidence)"
+    )
+    review.add_argument("--amount", type=int, metavar="N", help="accept: the Nth amount found")
     review.add_argument("--reason", help="reject: why it is not a commitment")
-    review.add_argument("--data-dir", help="analyst's folder (default: $HKAM_DATA_DIR, else data)")
+    folders(review, "data")
 
     verb("serve", "serve the nightly schedule (02:00 Hong Kong time) from this process")
     restore = verb("restore", "bring back a kept published version (default: the newest)")
@@ -316,6 +321,17 @@ def _review(args: argparse.Namespace) -> int:
     from flows import review
 
     settings = _settings(args)
+    if args.action == "undo":
+        _only_for(args, "undo", ())
+        try:
+            undone = review.undo(settings.data_dir)
+        except review.ReviewError as exc:
+            raise UsageError(str(exc)) from exc
+        what = f" ({undone.commitment_id} left {review.REVIEWED_REGISTER})" * bool(
+            undone.commitment_id
+        )
+        print(f"took back: {undone.release_id} {undone.decision}{what}; it is open again")
+        return EXIT_OK
     if not settings.warehouse.exists():
         raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
     decided = review.read_decisions(settings.data_dir)
@@ -325,30 +341,61 @@ def _review(args: argparse.Namespace) -> int:
         )
         names = [d[0] for d in cur.description or []]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        companies = [
+            {"name_en": n, "name_zh": z, "aliases": a}
+            for n, z, a in con.execute(
+                "SELECT name_en, name_zh, aliases FROM core.company"
+            ).fetchall()
+        ]
     open_rows = [r for r in rows if r["release_id"] not in decided]
     if args.action is None:
+        _only_for(args, "the list", ())
         cols = ["release_id", "published_date_hk", "title_en", "title_zh", "company_guess",
                 "cluster_guess", "confidence"]  # fmt: skip
         _print_rows(cols, [tuple(r[c] for c in cols) for r in open_rows], "table")
         return EXIT_OK
+    if not args.release_id:
+        raise UsageError(f"{args.action} needs a release id; `hkam review` lists the open ones")
     match = next((r for r in rows if r["release_id"] == args.release_id), None)
     if match is None:
         raise UsageError(f"no candidate {args.release_id!r}; `hkam review` lists them")
     if args.release_id in decided:
         raise UsageError(
             f"{args.release_id} was already {decided[args.release_id].decision}; "
-            f"see {settings.data_dir / review.DECISIONS}"
+            f"`hkam review undo` takes back the last decision (see "
+            f"{settings.data_dir / review.DECISIONS})"
         )
     if args.action == "reject":
+        _only_for(args, "reject", ("reason",))
         if not args.reason:
             raise UsageError("reject needs --reason TEXT")
         review.reject(settings.data_dir, args.release_id, args.reason)
         print(f"rejected {args.release_id}; it will not be proposed again")
         return EXIT_OK
-    cid = review.accept(settings.data_dir, match, args.company, args.scope, args.party)
+    _only_for(args, "accept", ("company", "scope", "party", "amount"))
+    try:
+        row = review.accept(
+            settings.data_dir, match, args.company, args.scope or "project", args.party,
+            args.amount, companies,
+        )  # fmt: skip
+    except review.ReviewError as exc:
+        raise UsageError(str(exc)) from exc
     path = settings.data_dir / review.REVIEWED_REGISTER
-    print(f"accepted {args.release_id} as {cid} in {path}; the next `hkam run` loads it")
+    amount = row["amount_text"] or "no amount"
+    print(
+        f"accepted {args.release_id} as {row['commitment_id']} ({row['company']}, {row['party']}, "
+        f"{row['scope']}, {amount}) in {path}; the next `hkam run` loads it"
+    )
     return EXIT_OK
+
+
+def _only_for(args: argparse.Namespace, action: str, allowed: Sequence[str]) -> None:
+    """A flag that does not apply to the action is an error, never silently ignored."""
+    given = [f for f in ("company", "scope", "party", "amount", "reason") if getattr(args, f)]
+    extra = [f"--{f}" for f in given if f not in allowed]
+    if extra or (action == "undo" and args.release_id):
+        what = ", ".join(extra) or args.release_id
+        raise UsageError(f"{what} does not apply to {action}")
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from flows.contracts import contract
 DECISIONS = "review_decisions.csv"
 DECISION_FIELDS = ["release_id", "decision", "reason", "commitment_id", "decided_at"]
 REVIEWED_REGISTER = Path("register") / "reviewed.csv"
+UNDONE = "undone"  # a decision taken back: the release is open again
 
 
 @dataclass(frozen=True)
@@ -21,19 +24,29 @@ class Decision:
     """An analyst's decision on one candidate release."""
 
     release_id: str
-    decision: str  # accepted | rejected
+    decision: str  # accepted | rejected | undone
     reason: str
     commitment_id: str
     decided_at: str
 
 
-def read_decisions(data_dir: Path) -> dict[str, Decision]:
-    """Every decision so far, by release_id (the latest wins)."""
+class ReviewError(ValueError):
+    """A decision that cannot be written as asked; the message says what to pass instead."""
+
+
+def _all_decisions(data_dir: Path) -> list[Decision]:
+    """Every row of the decisions file, oldest first (undone ones included)."""
     path = data_dir / DECISIONS
     if not path.exists():
-        return {}
+        return []
     with path.open(encoding="utf-8", newline="") as fh:
-        return {row["release_id"]: Decision(**row) for row in csv.DictReader(fh)}
+        return [Decision(**row) for row in csv.DictReader(fh)]
+
+
+def read_decisions(data_dir: Path) -> dict[str, Decision]:
+    """The decision in force for each release (the latest row wins; an undone one is open)."""
+    latest = {d.release_id: d for d in _all_decisions(data_dir)}
+    return {rid: d for rid, d in latest.items() if d.decision != UNDONE}
 
 
 def _append(path: Path, fields: list[str], row: dict[str, Any]) -> None:
@@ -47,20 +60,78 @@ def _append(path: Path, fields: list[str], row: dict[str, Any]) -> None:
         writer.writerow(row)
 
 
+def amounts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
+    """The amounts found in a candidate's evidence, in the order `--amount N` counts them."""
+    return [a for a in json.loads(candidate.get("amounts_json") or "[]") if a.get("value")]
+
+
+def _amount_list(found: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{k}: {a.get('text')}" for k, a in enumerate(found, start=1))
+
+
+def choose_amount(candidate: dict[str, Any], number: int | None) -> dict[str, Any]:
+    """The amount the analyst picked (1-based); the only one when there is one; else an error."""
+    found = amounts(candidate)
+    rid = candidate["release_id"]
+    if number is None:
+        if len({(a.get("value"), a.get("currency")) for a in found}) <= 1:
+            return found[0] if found else {}
+        raise ReviewError(
+            f"{rid} states {len(found)} amounts ({_amount_list(found)}); pick the one the "
+            "commitment is with --amount N"
+        )
+    if not 1 <= number <= len(found):
+        listed = _amount_list(found) if found else "none"
+        raise ReviewError(f"{rid} has no amount {number}; its amounts: {listed}")
+    return found[number - 1]
+
+
+def company_matches(candidate: dict[str, Any], companies: list[dict[str, Any]]) -> list[str]:
+    """Names of companies already in core.company that the candidate's title or evidence names."""
+    text = " ".join(
+        str(candidate.get(k) or "") for k in ("title_en", "title_zh", "evidence")
+    ).casefold()
+    out = []
+    for company in companies:
+        names = [company.get("name_en"), company.get("name_zh"), *(company.get("aliases") or [])]
+        if any(n and len(n) > 2 and n.casefold() in text for n in names):
+            out.append(str(company["name_en"]))
+    return out
+
+
+def guess_party(candidate: dict[str, Any]) -> str:
+    """government when the release is a speech, a LegCo reply, a scheme or a fund and names no
+    company; company otherwise. A title is never taken as a company (it named a speech once)."""
+    if candidate.get("company_guess"):
+        return "company"
+    text = " ".join(str(candidate.get(k) or "") for k in ("title_en", "title_zh", "evidence"))
+    return "government" if _GOVERNMENT.search(text) else "company"
+
+
+_GOVERNMENT = re.compile(
+    r"(?i)\b(?:speech|policy address|budget|scheme|fund|LCQ\d*|Legislative Council|LegCo|"
+    r"Secretary|Chief Executive|Government)\b|施政報告|施政报告|預算案|预算案|演辭|演辞|"
+    r"計劃|计划|基金|立法會|立法会|局長|局长|政府"
+)
+
+
 def register_row(
-    candidate: dict[str, Any], company: str | None, scope: str, party: str
+    candidate: dict[str, Any],
+    company: str,
+    scope: str,
+    party: str,
+    amount: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The register row an accepted candidate becomes (its release is the source)."""
-    amounts = json.loads(candidate.get("amounts_json") or "[]")
     jobs = json.loads(candidate.get("jobs_json") or "[]")
-    first = amounts[0] if amounts else {}
+    first = amount or {}
     job = jobs[0] if jobs else {}
     rid = str(candidate["release_id"])
     day = candidate.get("published_date_hk")
     return {
         "commitment_id": f"gia-{rid.lower()}",
         "party": party,
-        "company": company or candidate.get("company_guess") or candidate.get("title_en") or rid,
+        "company": company,
         "announced_on": str(day) if day else "",
         "amount_text": first.get("text", ""),
         "amount": "" if first.get("value") is None else f"{first['value']:.0f}",
@@ -80,19 +151,76 @@ def register_row(
 
 
 def accept(
-    data_dir: Path, candidate: dict[str, Any], company: str | None, scope: str, party: str
-) -> str:
-    """Append the candidate to the analyst's register and record the decision; its id back."""
-    row = register_row(candidate, company, scope, party)
+    data_dir: Path,
+    candidate: dict[str, Any],
+    company: str | None,
+    scope: str,
+    party: str | None,
+    amount: int | None = None,
+    companies: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Append the candidate to the analyst's register and record the decision; the row back.
+
+    The company is the one given, else the detector's guess; never the release's title."""
+    name = (company or "").strip() or candidate.get("company_guess")
+    if not name:
+        known = company_matches(candidate, companies or [])
+        offer = (
+            f"companies already in core.company named in it: {', '.join(known)}"
+            if known
+            else "no company in core.company is named in it"
+        )
+        raise ReviewError(
+            f"{candidate['release_id']}: no company guessed; pass --company NAME ({offer})"
+        )
+    row = register_row(
+        candidate,
+        str(name),
+        scope,
+        party or guess_party(candidate),
+        choose_amount(candidate, amount),
+    )
     fields = [c.name for c in contract("raw.register_commitment").source_columns]
     _append(data_dir / REVIEWED_REGISTER, fields, row)
     _decide(data_dir, str(candidate["release_id"]), "accepted", "", row["commitment_id"])
-    return str(row["commitment_id"])
+    return row
 
 
 def reject(data_dir: Path, release_id: str, reason: str) -> None:
     """Record that a candidate is not a commitment; it is not proposed again."""
     _decide(data_dir, release_id, "rejected", reason, "")
+
+
+def undo(data_dir: Path) -> Decision:
+    """Take back the last decision in force: the release is open again and an accepted row
+    leaves the analyst's register (the next run closes it if a run loaded it)."""
+    in_force = read_decisions(data_dir)
+    last = next(
+        (d for d in reversed(_all_decisions(data_dir)) if in_force.get(d.release_id) == d), None
+    )
+    if last is None:
+        raise ReviewError("no decision to undo")
+    if last.decision == "accepted":
+        _drop_register_row(data_dir / REVIEWED_REGISTER, last.commitment_id)
+    _decide(data_dir, last.release_id, UNDONE, f"undid {last.decision}", last.commitment_id)
+    return last
+
+
+def _drop_register_row(path: Path, commitment_id: str) -> None:
+    """Rewrite the analyst's register without one commitment, atomically (a run reading it sees
+    the file before or after, never half of it)."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = list(reader.fieldnames or [])
+        rows = [r for r in reader if r.get("commitment_id") != commitment_id]
+    tmp = path.with_name(f".{path.name}.undo")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
 
 
 def _decide(data_dir: Path, release_id: str, decision: str, reason: str, cid: str) -> None:

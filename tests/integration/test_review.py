@@ -67,6 +67,8 @@ def test_review_cycle(paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
                 "aggregate",
                 "--party",
                 "government",
+                "--amount",
+                "1",
                 "--warehouse",
                 wh,
             ]
@@ -98,3 +100,36 @@ def test_review_cycle(paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
     assert len(rows) == 1 and rows[0][0] == "Synthetic Test Co" and rows[0][1] == "aggregate"
     assert rows[0][2].startswith("https://www.info.gov.hk/gia/")
     assert sorted(candidates(paths["warehouse"])) == sorted(proposed), "nothing proposed twice"
+
+
+def test_review_says_what_to_pass(
+    paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wh = ["--warehouse", str(paths["warehouse"])]
+    assert run(paths) == 0
+    capsys.readouterr()
+    # It said "no candidate None".
+    assert main(["review", "accept", *wh]) == 2
+    assert "accept needs a release id" in capsys.readouterr().err
+    # It wrote the speech's title as a company: now the company must be named.
+    assert main(["review", "accept", "P2024022800146", *wh]) == 2
+    assert "no company guessed; pass --company" in capsys.readouterr().err
+    # --company on a reject was silently ignored.
+    assert main(["review", "reject", "P2024022800146", "--reason", "x", "--company", "C", *wh]) == 2
+    assert "--company does not apply to reject" in capsys.readouterr().err
+    # Several amounts: the analyst picks one.
+    assert main(["review", "accept", "P2023041400699", "--company", "Test Fund", *wh]) == 2
+    assert "--amount N" in capsys.readouterr().err
+    accept = ["review", "accept", "P2023041400699", "--company", "Test Fund", "--amount", "2"]
+    assert main([*accept, *wh]) == 0
+    said = capsys.readouterr().out
+    assert "government" in said and "$6 billion" in said  # a LegCo speech: government's money
+
+    # Undo: the release is open again and its row leaves the analyst's register.
+    assert main(["review", "undo"]) == 0
+    assert "took back: P2023041400699 accepted" in capsys.readouterr().out
+    assert main(["review", *wh]) == 0
+    assert "P2023041400699" in capsys.readouterr().out
+    reviewed = Path(os.environ["HKAM_DATA_DIR"]) / "register" / "reviewed.csv"
+    assert "gia-p2023041400699" not in reviewed.read_text(encoding="utf-8")
+    assert main(["review", "undo"]) == 2
