@@ -19,6 +19,9 @@ BUSINESS_COLUMNS = [
     "covered_by", "phasing_years", "status", "source_url", "confidence", "notes",
 ]  # fmt: skip
 
+# Yes/no as spreadsheets and people write them (the contract's is_cumulative check lists them);
+# anything else is quarantined before this reads it.
+TRUE_WORDS = ("true", "yes", "y", "1")
 
 REJECT_KEY = ["source_file_sha256", "line"]
 
@@ -63,7 +66,12 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
         pl.col("also_stated_amount").cast(pl.Float64, strict=False),
         pl.col("jobs").cast(pl.Int64, strict=False),
         pl.col("phasing_years").cast(pl.Int32, strict=False),
-        (pl.col("is_cumulative") == "true").fill_null(False).alias("is_cumulative"),
+        pl.col("is_cumulative")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .is_in(TRUE_WORDS)
+        .fill_null(False)
+        .alias("is_cumulative"),
         pl.col("company").alias("company_name"),
     )
 

@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from flows.contracts import contract
-from flows.transforms.commitments import Staged, stage
+from flows.transforms.commitments import Staged, stage, type_rows
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy
@@ -238,3 +238,18 @@ def test_same_id_on_the_same_line_of_two_files_keeps_one_row(
     staged = run(raw, ref)
     assert staged.commitments.height == 1
     assert staged.rejects.height == 1
+
+
+def test_yes_no_as_spreadsheets_write_it() -> None:
+    # Excel saves TRUE/FALSE; the lowercase-only check quarantined every row of such a register.
+    from flows.contracts import contract
+    from flows.validation import validate
+
+    words = ["TRUE", "FALSE", "True", "yes", "No", "Y", "n", "1", "0", "true", "false"]
+    raw = raw_frame(*(raw_row(i + 2, is_cumulative=w) for i, w in enumerate(words)))
+    outcome = validate(raw, contract("raw.register_commitment"))
+    assert not outcome.quarantined_rows()
+    got = type_rows(raw).get_column("is_cumulative").to_list()
+    assert got == [True, False, True, True, False, True, False, True, False, True, False]
+    bad = raw_frame(raw_row(2, is_cumulative="maybe"))
+    assert validate(bad, contract("raw.register_commitment")).quarantined_rows()
