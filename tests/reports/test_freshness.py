@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 from flows.reports.freshness import freshness_rows
 from flows.sources.cadence import SCHEDULES
@@ -131,3 +132,12 @@ def test_dq_page_and_report_show_landing_and_data_status(bundled_run: Run) -> No
     index = (bundled_run.latest / "index.html").read_text(encoding="utf-8")
     head = index[index.index('<div class="sub">') :].split("</div>", 1)[0]
     assert "all files fresh" in head and "data late: " in head and "itf" in head
+
+
+def test_readme_states_each_sources_lag_as_the_code_does() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, plan in SCHEDULES.items():
+        [row] = [line for line in readme.splitlines() if line.startswith(f"| `{name}` |")]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == str(plan.lag_days), (name, row)
+        assert f"{plan.cadence_days} day" in cells[1], (name, row)
