@@ -119,19 +119,19 @@ def _days(v: Any, _r: Row) -> str:
     return esc(integer(v))
 
 
-FRESH_COLS = [
+FRESH_COLS = [  # the two statuses first: the table is wider than a page
     Col("source", "source"),
-    Col("files", "files", _days, num=True),
-    Col("landing_every_days", "file expected", lambda v, _r: esc(cadence_words(v))),
-    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
-    Col("landed_age_days", "file age (days)", lambda v, _r: esc(number(v, 1)), num=True),
     Col("landing_status", "landing status", lambda v, _r: badge(v)),
-    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
-    Col("data_age_days", "data age (days)", _days, num=True),
-    Col("data_cadence_days", "new period", lambda v, _r: esc(cadence_words(v))),
-    Col("publication_lag_days", "publication lag (days)", _days, num=True),
-    Col("data_expected_by", "next period due by", lambda v, _r: esc(v or "")),
+    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
+    Col("landing_every_days", "file expected", lambda v, _r: esc(cadence_words(v))),
     Col("data_status", "data status", lambda v, _r: data_badge(v)),
+    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
+    Col("data_expected_by", "next period due by", lambda v, _r: esc(v or "")),
+    Col("data_cadence_days", "new period", lambda v, _r: esc(cadence_words(v))),
+    Col("publication_lag_days", "lag (days)", _days, num=True),
+    Col("landed_age_days", "file age (days)", lambda v, _r: esc(number(v, 1)), num=True),
+    Col("data_age_days", "data age (days)", _days, num=True),
+    Col("files", "files", _days, num=True),
 ]
 
 

@@ -127,7 +127,7 @@ def test_dq_page_and_report_show_landing_and_data_status(bundled_run: Run) -> No
             assert rows[source]["data status"] == "late", (name, rows[source])
         assert rows["itf"]["data up to"] == "2023-12-31"
         assert rows["itf"]["next period due by"] == "2025-04-02"
-        assert rows["itf"]["publication lag (days)"] == "92"
+        assert rows["itf"]["lag (days)"] == "92"
         assert "Where each lag comes from" in html and "annual list" in html, name
     index = (bundled_run.latest / "index.html").read_text(encoding="utf-8")
     head = index[index.index('<div class="sub">') :].split("</div>", 1)[0]
