@@ -177,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
-    from flows.runs import new_run_id, read_run_log
+    from flows.runs import new_run_id, read_run_log, summary_text
 
     run_id = new_run_id(datetime.now(UTC))
     crash: Exception | None = None
@@ -202,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"hkam run: run {run_id} failed and left no record{why}", file=sys.stderr)
         print(f"The published warehouse {settings.warehouse} is unchanged.", file=sys.stderr)
         return EXIT_BLOCKED
-    print(record["summary"])
+    print(summary_text(record))  # the headline, then one line per warning (capped; dq.md: all)
     print(f"Warehouse: {settings.warehouse.resolve()}")
     print(f"Reports:   {(settings.reports_dir / 'latest').resolve()}")
     return int(record["exit_code"])

@@ -1,4 +1,4 @@
-"""Run bookkeeping: ids, per-source counts, the summary paragraph and the run log."""
+"""Run bookkeeping: ids, per-source counts, the run summary and the run log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+TERMINAL_ITEMS = 10  # the terminal lists this many items; dq.md and dq.json hold them all
 
 
 def new_run_id(now: datetime) -> str:
@@ -72,8 +73,8 @@ class RunSummary:
         """Every warning from every source."""
         return [f"{s.source}: {w}" for s in self.sources for w in s.warnings]
 
-    def paragraph(self) -> str:
-        """The one-paragraph summary printed at the end of a run."""
+    def headline(self) -> str:
+        """One line: outcome, counts, and how many warnings and failed sources follow."""
         head = {
             "published": f"Run {self.run_id} published {self.warehouse}",
             "blocked": f"Run {self.run_id} was BLOCKED; {self.warehouse} is unchanged",
@@ -85,21 +86,31 @@ class RunSummary:
             f"{self.total('quarantined')} quarantined, {self.total('unchanged')} unchanged, "
             f"{self.total('duplicates')} duplicates"
         )
-        parts = [f"{head} in {self.duration_s:.1f} s: {counts}."]
+        failed = sum(1 for s in self.sources if s.status == "failed")
+        extra = [
+            _count(len(self.warnings), "warning"),
+            _count(failed, "failed source"),
+        ]
+        tail = "; " + ", ".join(e for e in extra if e) if any(extra) else ""
+        return f"{head} in {self.duration_s:.1f} s: {counts}{tail}."
+
+    def notes(self) -> list[str]:
+        """What to do next and where to look, after the list."""
+        notes = []
         if self.status == "unchanged":
-            parts.append(f"{self.warehouse} is left as that run published it.")
+            notes.append(f"{self.warehouse} is left as that run published it.")
         if self.total("quarantined"):
-            parts.append("Quarantined rows are in meta.quarantine with their reasons.")
+            notes.append("Quarantined rows are in meta.quarantine with their reasons.")
         if self.new_candidates:
-            parts.append(
+            notes.append(
                 f"{self.new_candidates} new press-release candidate(s) to review: hkam review."
             )
-        parts += [f"Blocked: {r}" for r in self.blocked_reasons]
-        parts += [f"Warning: {w}" for w in self.warnings]
-        failed = [s for s in self.sources if s.status == "failed"]
-        parts += [f"Source {s.source} failed: {s.message}" for s in failed]
-        parts.append(f"Reports: {self.reports_dir / 'runs' / self.run_id}.")
-        return " ".join(parts)
+        notes.append(f"Reports: {self.reports_dir / 'runs' / self.run_id}.")
+        return notes
+
+    def paragraph(self, limit: int | None = TERMINAL_ITEMS) -> str:
+        """The summary printed at the end of a run: the headline, then one line per item."""
+        return summary_text(self.to_json(), limit)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict of the summary."""
@@ -116,9 +127,40 @@ class RunSummary:
             rows_quarantined=self.total("quarantined"),
             rows_unchanged=self.total("unchanged"),
             rows_duplicate=self.total("duplicates"),
-            summary=self.paragraph(),
+            summary=self.headline(),
+            warnings=self.warnings,
+            notes=self.notes(),
         )
         return data
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}" if n else ""
+
+
+def summary_items(record: dict[str, Any]) -> list[str]:
+    """Blocked reasons, failed sources and warnings of a run, one `source: text` each.
+
+    `record` is RunSummary.to_json() (the run log, the webhook payload, dq.json).
+    """
+    items = [f"blocked: {r}" for r in record.get("blocked_reasons") or []]
+    items += [
+        f"{s['source']}: failed: {s.get('message', '')}"
+        for s in record.get("sources") or []
+        if s.get("status") == "failed"
+    ]
+    return items + list(record.get("warnings") or [])
+
+
+def summary_text(record: dict[str, Any], limit: int | None = TERMINAL_ITEMS) -> str:
+    """The headline, then `  - item` lines (at most `limit`, then how many more), then the notes."""
+    items = summary_items(record)
+    shown = items if limit is None or len(items) <= limit else items[:limit]
+    lines = [str(record.get("summary", ""))] + [f"  - {i}" for i in shown]
+    if len(shown) < len(items):
+        lines.append(f"  - and {len(items) - len(shown)} more (see dq.md)")
+    notes = " ".join(record.get("notes") or [])
+    return "\n".join(lines + ([notes] if notes else []))
 
 
 def run_log(warehouse: Path) -> Path:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flows.runs import RunSummary
+from flows.runs import RunSummary, summary_items
 from flows.validation import CheckResult
 
 
@@ -35,10 +35,14 @@ def dq_payload(summary: RunSummary, checks: dict[str, list[CheckResult]]) -> dic
 
 def dq_markdown(payload: dict[str, Any]) -> str:
     """Markdown rendering of the DQ payload (also the Prefect artifact)."""
+    items = [f"- {i}" for i in summary_items(payload)]  # all of them: the terminal caps its list
+    notes = " ".join(payload.get("notes") or [])
     lines = [
         f"# Data quality — run {payload['run_id']}",
         "",
         f"Status: **{payload['status']}**. {payload['summary']}",
+        *(["", *items] if items else []),
+        *(["", notes] if notes else []),
         "",
         "| source | status | files | unchanged files | rows in | loaded | quarantined"
         " | unchanged | duplicates |",

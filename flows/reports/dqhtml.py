@@ -11,7 +11,8 @@ from typing import Any
 
 from flows.reports import charts as ch
 from flows.reports.charts import Series, esc
-from flows.reports.freshness import cadence_words
+from flows.reports.freshness import FRESH_COLS, lag_notes
+from flows.reports.freshness import LEAD as FRESH_LEAD
 from flows.reports.html import Col, Row, badge, card, integer, number, page, table, when
 
 COUNT_COLS = [
@@ -29,16 +30,6 @@ COUNT_COLS = [
         "message / warnings",
         lambda v, r: esc("; ".join(([v] if v else []) + list(r.get("warnings") or []))),
     ),
-]
-
-FRESH_COLS = [
-    Col("source", "source"),
-    Col("cadence_days", "expected", lambda v, _r: esc(cadence_words(v))),
-    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
-    Col("landed_age_days", "age (days)", lambda v, _r: esc(number(v, 1)), num=True),
-    Col("status", "freshness", lambda v, _r: badge(v)),
-    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
-    Col("data_age_days", "data age (days)", lambda v, _r: esc(integer(v)), num=True),
 ]
 
 TREND_COLS = [
@@ -147,14 +138,13 @@ def render_dq(payload: dict[str, Any], links: dict[str, str] | None = None) -> s
             summary + gx_line + table(COUNT_COLS, payload.get("sources") or []),
         )
     )
+    fresh = payload.get("freshness") or []
     parts.append(
         card(
             "freshness",
-            "Freshness against each source's cadence",
-            "Age = now − when the latest file of the source landed (meta.source_file); stale when "
-            "older than the expected cadence. Data age = days since the latest period the data "
-            "covers.",
-            table(FRESH_COLS, payload.get("freshness") or []),
+            "Freshness: files landed and data up to date",
+            FRESH_LEAD + " File age = now − when the latest file landed (meta.source_file).",
+            table(FRESH_COLS, fresh) + lag_notes(fresh),
         )
     )
     schema = payload.get("schema") or {}

@@ -1,18 +1,28 @@
-"""Freshness of each source against its expected cadence (register daily, HKMA monthly, ...)."""
+"""Freshness of each source, two questions: did its file land on time, is its data up to date?
+
+Landing status (fresh / stale / missing) ages the latest landed file against how often a file is
+expected; data status (current / late / no data) compares the latest period the data covers with
+the source's cadence and usual publication lag (flows/sources/cadence.py, the one table of both).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-REGISTER_CADENCE_DAYS = 1  # the analysts edit the register every working day
+from flows.reports.charts import esc
+from flows.reports.html import Col, Row, badge, integer, number, when
+from flows.sources.cadence import SCHEDULES, Schedule
 
+STATUS_CLASS = {"current": "b-ok", "late": "b-warn", "no data": "b-bad"}
 
-def cadences() -> dict[str, int]:
-    """Expected days between new files per source (official ones: flows/sources/catalog.py)."""
-    from flows.sources.catalog import SOURCES
-
-    return {"register": REGISTER_CADENCE_DAYS, **{s.name: s.cadence_days for s in SOURCES}}
+LEAD = (
+    "Two questions per source. Landing: did its latest file arrive within the expected interval "
+    "(fresh; stale when older; missing when none landed)? Data: does the warehouse hold the "
+    "latest period the publisher should have out by now (current; late once today is past the "
+    "latest period end + the source's cadence + its usual publication lag; no data when nothing "
+    "is loaded)? Times are UTC."
+)
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -27,42 +37,64 @@ def _as_datetime(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return None
+
+
+def _landing_status(last: datetime | None, age: float | None, every: int | None) -> str:
+    if last is None:
+        return "missing"
+    return "stale" if every is not None and age is not None and age > every else "fresh"
+
+
+def _data_status(period: date | None, today: date, schedule: Schedule | None) -> str | None:
+    if period is None:
+        return "no data"
+    if schedule is None:
+        return None
+    return "late" if today > schedule.expected_by(period) else "current"
+
+
 def freshness_rows(
-    landed: list[dict[str, Any]], now: datetime, cadence: dict[str, int] | None = None
+    landed: list[dict[str, Any]], now: datetime, schedules: dict[str, Schedule] | None = None
 ) -> list[dict[str, Any]]:
-    """One row per source: age of the latest landed file against its cadence, and data age.
+    """One row per source: landing status of its latest file and data status of its latest period.
 
     `landed` rows are marts.source_freshness rows (source, files, last_landed_at,
-    latest_period_end). A source never landed is `missing`; one whose latest file is older than its
-    cadence is `stale`. Data age (days since the latest period the data covers) is shown beside it.
+    latest_period_end); `now` is the moment the statuses are judged at.
     """
-    cadence = cadence if cadence is not None else cadences()
+    schedules = SCHEDULES if schedules is None else schedules
     by_source = {str(r["source"]): r for r in landed}
     out = []
-    for source in sorted(set(cadence) | set(by_source)):
+    for source in sorted(set(schedules) | set(by_source)):
         row = by_source.get(source, {})
+        plan = schedules.get(source)
         last = _as_datetime(row.get("last_landed_at"))
-        period = row.get("latest_period_end")
-        if isinstance(period, str):
-            period = date.fromisoformat(period[:10])
+        period = _as_date(row.get("latest_period_end"))
         age = (now - last).total_seconds() / 86400 if last else None
-        days = cadence.get(source)
-        if last is None:
-            status = "missing"
-        elif days is not None and age is not None and age > days:
-            status = "stale"
-        else:
-            status = "fresh"
+        every = plan.landing_days if plan else None
+        due = plan.expected_by(period) if plan and period else None
         out.append(
             {
                 "source": source,
-                "cadence_days": days,
                 "files": row.get("files"),
                 "last_landed_at": last.isoformat() if last else None,
                 "landed_age_days": round(age, 2) if age is not None else None,
-                "status": status,
-                "latest_period_end": period.isoformat() if isinstance(period, date) else None,
-                "data_age_days": (now.date() - period).days if isinstance(period, date) else None,
+                "landing_every_days": every,
+                "landing_status": _landing_status(last, age, every),
+                "latest_period_end": period.isoformat() if period else None,
+                "data_age_days": (now.date() - period).days if period else None,
+                "data_cadence_days": plan.cadence_days if plan else None,
+                "publication_lag_days": plan.lag_days if plan else None,
+                "data_expected_by": due.isoformat() if due else None,
+                "data_status": _data_status(period, now.date(), plan),
+                "lag_basis": plan.lag_basis if plan else None,
             }
         )
     return out
@@ -74,4 +106,58 @@ def cadence_words(days: int | None) -> str:
         return ""
     return {1: "daily", 7: "weekly", 31: "monthly", 92: "quarterly", 366: "yearly"}.get(
         days, f"every {days} days"
+    )
+
+
+def data_badge(status: Any) -> str:
+    """A coloured data-status label (current / late / no data)."""
+    label = "" if status is None else str(status)
+    return f'<span class="badge {STATUS_CLASS.get(label, "b-muted")}">{esc(label)}</span>'
+
+
+def _days(v: Any, _r: Row) -> str:
+    return esc(integer(v))
+
+
+FRESH_COLS = [  # the two statuses first: the table is wider than a page
+    Col("source", "source"),
+    Col("landing_status", "landing status", lambda v, _r: badge(v)),
+    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
+    Col("landing_every_days", "file expected", lambda v, _r: esc(cadence_words(v))),
+    Col("data_status", "data status", lambda v, _r: data_badge(v)),
+    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
+    Col("data_expected_by", "next period due by", lambda v, _r: esc(v or "")),
+    Col("data_cadence_days", "new period", lambda v, _r: esc(cadence_words(v))),
+    Col("publication_lag_days", "lag (days)", _days, num=True),
+    Col("landed_age_days", "file age (days)", lambda v, _r: esc(number(v, 1)), num=True),
+    Col("data_age_days", "data age (days)", _days, num=True),
+    Col("files", "files", _days, num=True),
+]
+
+
+def lag_notes(rows: list[Row]) -> str:
+    """Where each source's publication lag comes from, as a collapsible list."""
+    items = "".join(
+        f"<li><b>{esc(r['source'])}</b>: {esc(r['lag_basis'])}</li>"
+        for r in rows
+        if r.get("lag_basis")
+    )
+    return f"<details><summary>Where each lag comes from</summary><ul>{items}</ul></details>"
+
+
+def freshness_state(rows: list[Row]) -> str:
+    """One line for a page header: whose files are not fresh and whose data is not current."""
+    off: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("landing_status") != "fresh":
+            off.setdefault(f"files {r.get('landing_status')}", []).append(str(r["source"]))
+        if r.get("data_status") != "current":
+            status = str(r.get("data_status"))
+            off.setdefault(status if status == "no data" else f"data {status}", []).append(
+                str(r["source"])
+            )
+    files = [f"{k}: {', '.join(v)}" for k, v in off.items() if k.startswith("files")]
+    data = [f"{k}: {', '.join(v)}" for k, v in off.items() if not k.startswith("files")]
+    return " · ".join(
+        ["; ".join(files) or "all files fresh", "; ".join(data) or "all data current"]
     )

@@ -14,7 +14,8 @@ import yaml
 
 from flows.reports import charts as ch
 from flows.reports.charts import PALETTE, Legend, Point, PointSeries, Series, esc
-from flows.reports.freshness import cadence_words, freshness_rows
+from flows.reports.freshness import FRESH_COLS, freshness_rows, freshness_state, lag_notes
+from flows.reports.freshness import LEAD as FRESH_LEAD
 from flows.reports.html import (
     Col,
     Row,
@@ -173,27 +174,14 @@ def _hkd_bn(v: float) -> str:
 
 
 def header_html(title: str, run: dict[str, Any], fresh: list[Row], links: str) -> str:
-    """The dark page header: title, run id and time, and a one-line freshness summary."""
-    stale = [f["source"] for f in fresh if f["status"] != "fresh"]
-    state = "all sources fresh" if not stale else "not fresh: " + ", ".join(stale)
+    """The dark page header: title, run id and time, and one line of landing and data status."""
+    state = freshness_state(fresh)
     return (
         f"<h1>{esc(title)}</h1>"
         f'<div class="sub">Run <code>{esc(run.get("run_id", "—"))}</code> · '
         f"{esc(run.get('status', ''))} {esc(when(run.get('finished_at')))} · {esc(state)}</div>"
         f'<nav class="toc">{links}</nav>'
     )
-
-
-FRESH_COLS = [
-    Col("source", "source"),
-    Col("cadence_days", "expected", lambda v, _r: esc(cadence_words(v))),
-    Col("files", "files", _int, num=True),
-    Col("last_landed_at", "latest file landed", lambda v, _r: esc(when(v))),
-    Col("landed_age_days", "age (days)", lambda v, _r: esc(number(v, 1)), num=True),
-    Col("status", "status", _badge),
-    Col("latest_period_end", "data up to", lambda v, _r: esc(v or "")),
-    Col("data_age_days", "data age (days)", _int, num=True),
-]
 
 
 def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
@@ -240,9 +228,8 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
         card(
             "freshness",
             "Data freshness",
-            "When each source last landed against its expected cadence, and the latest period its "
-            "data covers. Times are UTC.",
-            table(FRESH_COLS, fresh) + kpi_html,
+            FRESH_LEAD,
+            table(FRESH_COLS, fresh) + lag_notes(fresh) + kpi_html,
         )
     )
 

@@ -84,15 +84,20 @@ def _trend(
 
 
 def write_investment_report(
-    warehouse: Path, reports_dir: Path, memory_limit: str = WRITER_MEMORY_LIMIT
+    warehouse: Path,
+    reports_dir: Path,
+    memory_limit: str = WRITER_MEMORY_LIMIT,
+    now: datetime | None = None,
 ) -> Path:
-    """Rebuild reports/latest/index.html and the mart exports from the published warehouse."""
+    """Rebuild reports/latest/index.html and the mart exports from the published warehouse.
+
+    `now` is when freshness is judged (default: the current time)."""
     from flows.reports.investment import load_report_data, write_exports_and_page
 
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; run `hkam run` first")
     with connect(warehouse, read_only=True, memory_limit=memory_limit) as con:
-        return write_exports_and_page(con, load_report_data(con), reports_dir / "latest")
+        return write_exports_and_page(con, load_report_data(con), reports_dir / "latest", now)
 
 
 def show_run_in_latest(reports_dir: Path, run_id: str) -> bool:
@@ -115,9 +120,12 @@ def write_run_reports(
     payload: dict[str, Any],
     gx_results: dict[str, Any],
     memory_limit: str = WRITER_MEMORY_LIMIT,
+    now: datetime | None = None,
 ) -> Path:
-    """Every report of a finished run (published or blocked); returns reports/runs/<run_id>/."""
-    now = datetime.now(UTC)
+    """Every report of a finished run (published or blocked); returns reports/runs/<run_id>/.
+
+    `now` is when freshness is judged (default: the current time)."""
+    now = now or datetime.now(UTC)
     run_id = str(payload["run_id"])
     run_dir = reports_dir / "runs" / run_id
     latest = reports_dir / "latest"
@@ -159,7 +167,7 @@ def write_run_reports(
         unchanged = not payload.get("rows_loaded") and (latest / "index.html").exists()
         try:
             if not unchanged:
-                write_investment_report(warehouse, reports_dir, memory_limit)
+                write_investment_report(warehouse, reports_dir, memory_limit, now)
                 report_built = True
         except Exception as exc:
             errors.append(f"investment report not rebuilt: {exc}")

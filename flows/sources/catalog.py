@@ -49,14 +49,16 @@ class Manifest:
 
 @dataclass(frozen=True)
 class OfficialSource:
-    """One official source: files in the snapshot, target table, parser, load mode, cadence."""
+    """One official source: files in the snapshot, target table, parser, load mode.
+
+    Its cadence and publication lag are in flows/sources/cadence.py, beside the register's.
+    """
 
     name: str
     pattern: str
     table: str
     parse: Parser
     upsert: bool  # True: a newer file replaces rows on the grain; False: rows only accumulate
-    cadence_days: int
 
 
 def _censtatd(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
@@ -112,8 +114,8 @@ def _gia(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
 
 
 SOURCES = (
-    OfficialSource("censtatd", "censtatd/*.json", "core.macro_indicator", _censtatd, False, 92),
-    OfficialSource("hkma", "hkma/*.json", "core.fx_rate", _hkma, True, 31),
-    OfficialSource("itf", "itf/annuallist_*_e.csv", "core.funding_approval", _itf, True, 366),
-    OfficialSource("gia", "gia/general_*.xml", "raw.gia_item", _gia, False, 1),
+    OfficialSource("censtatd", "censtatd/*.json", "core.macro_indicator", _censtatd, False),
+    OfficialSource("hkma", "hkma/*.json", "core.fx_rate", _hkma, True),
+    OfficialSource("itf", "itf/annuallist_*_e.csv", "core.funding_approval", _itf, True),
+    OfficialSource("gia", "gia/general_*.xml", "raw.gia_item", _gia, False),
 )

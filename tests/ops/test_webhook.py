@@ -138,7 +138,8 @@ def test_blocked_and_warning_runs_post_their_summary(
     assert first["run"]["status"] == "published" and first["run"]["rows_quarantined"] == 2
     assert second["event"] == "hkam.run.blocked"
     assert second["run"]["status"] == "blocked" and second["run"]["exit_code"] == 1
-    assert "failed block check" in second["run"]["summary"]
+    assert "was BLOCKED" in second["run"]["summary"]  # one line; the reasons are listed apart
+    assert any("failed block check" in r for r in second["run"]["blocked_reasons"])
     assert second["run"]["run_id"] == blocked["run_id"]
     assert "SECRET-TOKEN" not in caplog.text
 

@@ -15,6 +15,7 @@ from flows.reports.exports import write_exports
 from flows.reports.freshness import freshness_rows
 from flows.reports.schema import schema_changes
 from flows.reports.site import write_run_reports
+from flows.sources.cadence import Schedule
 from tests.reports.conftest import Run
 
 
@@ -29,7 +30,7 @@ def test_run_writes_every_report(bundled_run: Run) -> None:
         assert path.exists(), path
     dq = json.loads((run_dir / "dq.json").read_text(encoding="utf-8"))
     assert {f["source"] for f in dq["freshness"]} == {"register", "censtatd", "hkma", "itf", "gia"}
-    assert all(f["status"] == "fresh" for f in dq["freshness"])
+    assert all(f["landing_status"] == "fresh" for f in dq["freshness"])
     assert dq["trend"][0]["run_id"] == bundled_run.run_id
     assert dq["schema"]["changes"] == []  # the bundled register matches its contract
     html = (bundled_run.latest / "index.html").read_text(encoding="utf-8")
@@ -85,11 +86,11 @@ def test_freshness_against_cadence() -> None:
             }
         ],
         now,
-        {"hkma": 31, "register": 1},
+        {"hkma": Schedule(31, 14, "test", 31), "register": Schedule(120, 30, "test", 1)},
     )
     by = {r["source"]: r for r in rows}
-    assert by["hkma"]["status"] == "stale" and by["hkma"]["data_age_days"] == 69
-    assert by["register"]["status"] == "missing"
+    assert by["hkma"]["landing_status"] == "stale" and by["hkma"]["data_age_days"] == 69
+    assert by["register"]["landing_status"] == "missing"
 
 
 def test_dq_html_shows_failing_rows_escaped() -> None:
