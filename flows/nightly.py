@@ -192,8 +192,7 @@ def _publish(
         register = _register(con, settings, run, now, force=fx_changed)
         if register is not None:
             checks["register"] = register
-        landed_new = any(s.files > s.files_unchanged for s in run.sources)
-        built = build_marts(con, run.run_id, data_changed=landed_new)
+        built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
         run.status = "published"
         run.finished_at = datetime.now(UTC)

@@ -441,6 +441,11 @@ def merge(
                 "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
                 "AND h.row_hash = s.row_hash"
             ).fetchall()
+        # Commitments that left the register: the merge closes them; the summary says so.
+        [(removed,)] = con.execute(
+            "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL "
+            f"AND commitment_id NOT IN (SELECT {KEY} FROM {KEYS})"
+        ).fetchall()
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
         con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
         # History is read by key and version, never by position.
@@ -457,6 +462,7 @@ def merge(
         _drop_staged(con, checked)
         con.execute(f"DROP TABLE IF EXISTS {FILES}")
     counts.unchanged = int(unchanged)
+    counts.removed = int(removed)
     counts.loaded = checked.staged - counts.unchanged
     counts.quarantined = checked.quarantined
     counts.duplicates = checked.duplicates

@@ -30,6 +30,7 @@ class SourceCounts:
     quarantined: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    removed: int = 0  # register: commitments that left it, closed by this run
     status: str = "ok"
     message: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -69,6 +70,12 @@ class RunSummary:
         return (end - self.started_at).total_seconds()
 
     @property
+    def landed_new(self) -> bool:
+        """New files landed: the marts are rebuilt, and so is the page (a commitment that left
+        the register changes the data with nothing loaded)."""
+        return any(s.files > s.files_unchanged for s in self.sources)
+
+    @property
     def warnings(self) -> list[str]:
         """Every warning from every source."""
         return [f"{s.source}: {w}" for s in self.sources for w in s.warnings]
@@ -86,6 +93,8 @@ class RunSummary:
             f"{self.total('quarantined')} quarantined, {self.total('unchanged')} unchanged, "
             f"{self.total('duplicates')} duplicates"
         )
+        if self.total("removed"):
+            counts += f", {self.total('removed')} left the register (closed)"
         failed = sum(1 for s in self.sources if s.status == "failed")
         extra = [
             _count(len(self.warnings), "warning"),
@@ -127,6 +136,8 @@ class RunSummary:
             rows_quarantined=self.total("quarantined"),
             rows_unchanged=self.total("unchanged"),
             rows_duplicate=self.total("duplicates"),
+            rows_removed=self.total("removed"),
+            landed_new=self.landed_new,
             summary=self.headline(),
             warnings=self.warnings,
             notes=self.notes(),

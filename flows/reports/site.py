@@ -164,7 +164,7 @@ def write_run_reports(
             errors.append(f"could not read the published warehouse {warehouse}: {exc}")
         # A run that changed nothing leaves the page and exports as they are: they describe the
         # same data, and rebuilding them is most of a no-change run's time on a large warehouse.
-        unchanged = not payload.get("rows_loaded") and (latest / "index.html").exists()
+        unchanged = not payload.get("landed_new", True) and (latest / "index.html").exists()
         try:
             if not unchanged:
                 write_investment_report(warehouse, reports_dir, memory_limit, now)

@@ -292,3 +292,25 @@ def test_revised_register_row_adds_a_version(paths: dict[str, Path], snapshot_co
                 "GROUP BY ALL HAVING count(*) > 1)",
             )
             assert dupes == [(0,)], spec.table
+
+
+def test_a_commitment_that_leaves_the_register_is_counted_and_leaves_the_page(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The run said "0 loaded, 136 unchanged" and left reports/latest showing the removed row.
+    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
+            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    assert main(args) == 0
+    page = paths["reports"] / "latest" / "index.html"
+    assert "I&amp;T Industry-Oriented Fund" in page.read_text(encoding="utf-8")
+    register = snapshot_copy / "register" / "commitments.csv"
+    original = register.read_bytes()
+    register.write_bytes(original[: original.rindex(b"\nitiof-2024-10,") + 1])
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "1 left the register (closed)" in capsys.readouterr().out
+    assert "I&amp;T Industry-Oriented Fund" not in page.read_text(encoding="utf-8")
+    with duckdb.connect(str(paths["warehouse"]), read_only=True) as con:
+        assert con.execute(
+            "SELECT rows_removed FROM meta.run ORDER BY started_at DESC LIMIT 1"
+        ).fetchall() == [(1,)]
