@@ -271,11 +271,11 @@ def investment_section(inv: list[Row], unconverted: list[Row], names: dict[str, 
         Col("party", "stated by"),
         Col("commitments", "commitments", _int, num=True),
         Col("total_hkd", "total HK$", _group_money("HK$", "hkd_unconverted"), num=True),
-        Col("from_projects_hkd", "from projects HK$", _group_money("HK$", hkd, False), num=True),
-        Col("from_aggregates_hkd", "from aggregates HK$", _group_money("HK$", hkd, False), num=True),
+        Col("from_projects_hkd", "from projects HK$", _group_money("HK$", hkd, False), True),
+        Col("from_aggregates_hkd", "from aggregates HK$", _group_money("HK$", hkd, False), True),
         Col("total_usd", "total US$", _group_money("US$", "usd_unconverted"), num=True),
-        Col("from_projects_usd", "from projects US$", _group_money("US$", usd, False), num=True),
-        Col("from_aggregates_usd", "from aggregates US$", _group_money("US$", usd, False), num=True),
+        Col("from_projects_usd", "from projects US$", _group_money("US$", usd, False), True),
+        Col("from_aggregates_usd", "from aggregates US$", _group_money("US$", usd, False), True),
     ]
 
     def charts(prefix: str, keys: tuple[str, str]) -> str:
@@ -496,7 +496,7 @@ def pipeline_section(pipeline: list[Row]) -> str:
         Col("aggregates", "aggregates", _int, num=True),
         Col("project_hkd", "project HK$ (stated)", _group_money("HK$", ""), num=True),
         Col("counted_hkd", "HK$ counted", _group_money("HK$", "hkd_unconverted"), num=True),
-        Col("counted_usd", "US$ counted", _group_money("US$", ""), num=True),
+        Col("counted_usd", "US$ counted", _group_money("US$", "usd_unconverted"), num=True),
         Col("counted_jobs", "jobs counted", _count_or_missing("no job figure stated"), num=True),
     ]
     return card(

@@ -20,6 +20,8 @@ by_status AS (
         count(*) FILTER (WHERE status <> 'withdrawn' AND amount IS NOT NULL
                          AND counted_hkd IS NULL)::BIGINT AS hkd_unconverted,
         CASE WHEN status = 'withdrawn' THEN 0 ELSE sum(counted_usd) END AS counted_usd,
+        count(*) FILTER (WHERE status <> 'withdrawn' AND amount IS NOT NULL
+                         AND counted_usd IS NULL)::BIGINT AS usd_unconverted,
         CASE WHEN status = 'withdrawn' THEN 0 ELSE sum(counted_jobs) END AS counted_jobs
     FROM marts.largest_commitments
     GROUP BY status
@@ -34,6 +36,7 @@ SELECT
     CASE WHEN b.status IS NULL THEN 0 ELSE b.counted_hkd END AS counted_hkd,
     coalesce(b.hkd_unconverted, 0)::BIGINT AS hkd_unconverted,
     CASE WHEN b.status IS NULL THEN 0 ELSE b.counted_usd END AS counted_usd,
+    coalesce(b.usd_unconverted, 0)::BIGINT AS usd_unconverted,
     (CASE WHEN b.status IS NULL THEN 0 ELSE b.counted_jobs END)::BIGINT AS counted_jobs
 FROM stages AS s
 LEFT JOIN by_status AS b USING (status)
