@@ -135,7 +135,8 @@ def _by_cluster_chart(
             ]
             if any(values):
                 series.append(Series(names.get(c, str(c)), values, colors.get(c, "#999999"), group))
-    return ch.bar_chart(title, years, series, fmt=fmt, unit=unit)
+    # The axis names its unit once above it (HK$), so its ticks stay short: 10 bn, 20 bn.
+    return ch.bar_chart(title, years, series, fmt=fmt, unit=unit, tick_fmt=ch.compact)
 
 
 def _cluster(names: dict[str, str]) -> Cell:
@@ -163,11 +164,6 @@ def _group_money(prefix: str, unconverted: str, said: bool = True) -> Cell:
         return esc(money(v, prefix)) + extra
 
     return show
-
-
-def _bar_money(prefix: str) -> ch.Fmt:
-    """Axis ticks and bar labels: the amount with its unit (a bare 0 at the axis origin)."""
-    return lambda v: money(v, prefix) if v else "0"
 
 
 def _row_money(prefix: str) -> Cell:
@@ -285,7 +281,7 @@ def investment_section(inv: list[Row], unconverted: list[Row], names: dict[str, 
                 f"{name} by cluster and year, {prefix}: project rows and aggregate statements",
                 rows,
                 keys,
-                _bar_money(prefix),
+                lambda v: money(v, prefix),
                 prefix,
                 names,
             ),
@@ -442,7 +438,9 @@ def largest_section(largest: list[Row], investors: list[Row], names: dict[str, s
         Col(
             "counted_usd",
             "US$ counted",
-            lambda v, r: money_or_missing(v, "US$", "no US$ figure"),
+            lambda v, r: money_or_missing(
+                v, "US$", str(r.get("fx_missing_reason") or "no amount stated")
+            ),
             num=True,
         ),
         Col("counted_jobs", "jobs", _count_or_missing("no job figure stated"), num=True),
