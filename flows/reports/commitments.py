@@ -95,6 +95,8 @@ def left_out(rows: list[Row], funder: str, side: str) -> str:
         for r in mine
     ]
     reasons = sorted({x for r in mine for x in str(r["reasons"] or "").split("; ") if x})
+    if len(reasons) > 6:  # a long list of months: the first and last few say enough
+        reasons = [*reasons[:3], f"{len(reasons) - 4} more", reasons[-1]]
     return (
         f"Not in these {side} figures: {', '.join(parts)} with no {side} figure"
         + (f" ({'; '.join(reasons)})" if reasons else "")
@@ -355,9 +357,16 @@ def jobs_section(jobs: list[Row], names: dict[str, str]) -> str:
     )
 
 
-def largest_section(largest: list[Row], investors: list[Row], names: dict[str, str]) -> str:
+def largest_section(
+    largest: list[Row], investors: list[Row], unconverted: list[Row], names: dict[str, str]
+) -> str:
     """The largest commitments and company investors, with their sources."""
     top = [r for r in largest if r["amount_hkd"]][:15]
+    not_drawn = " ".join(
+        f"{name}: {said}"
+        for f, name in FUNDERS.items()
+        if (said := left_out(unconverted, f, "HK$"))
+    )
     legend = Legend()
     for s in STATUS_ORDER:
         if any(r["status"] == s for r in top):
@@ -456,7 +465,8 @@ def largest_section(largest: list[Row], investors: list[Row], names: dict[str, s
         "they cover, so these do not add up; <i>counts</i> is what each adds to totals). "
         "Every row links to its source. The tables show the first 100; "
         "the downloads below hold them all.",
-        f'<div class="chart-wrap">{top_chart}</div>'
+        (f'<p class="note left-out">{esc(not_drawn)}</p>' if not_drawn else "")
+        + f'<div class="chart-wrap">{top_chart}</div>'
         + table(big_cols, largest, "marts.largest_commitments")
         + f'<h3>Company investors</h3>{no_hkd_note}<div class="chart-wrap">{investor_chart}</div>'
         + table(investor_cols, investors, "marts.largest_investors"),

@@ -165,7 +165,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     )
     sections.append(cm.investment_section(inv, unconverted, names))
     sections.append(cm.jobs_section(jobs, names))
-    sections.append(cm.largest_section(largest, investors, names))
+    sections.append(cm.largest_section(largest, investors, unconverted, names))
     sections.append(cm.pipeline_section(pipeline))
     sections.append(_context_section(share, macro, funds))
     sections.append(_exports_section(data["counts"]))

@@ -85,3 +85,12 @@ def test_left_out_says_how_much_and_why() -> None:
     )
     assert left_out(rows, "government", "HK$") == ""
     assert left_out(rows, "government", "US$").startswith("Not in these US$ figures: HK$ 10 bn")
+
+
+def test_left_out_shortens_a_long_list_of_months() -> None:
+    months = "; ".join(f"no HKMA rate for 2023-{m:02d}" for m in range(1, 11))
+    rows = [{"missing": "HK$", "funder": "company", "currency": "USD", "commitments": 10,
+             "amount": 1e9, "reasons": months}]  # fmt: skip
+    said = left_out(rows, "company", "HK$")
+    assert "2023-01; no HKMA rate for 2023-02; no HKMA rate for 2023-03; 6 more; " in said
+    assert said.endswith("no HKMA rate for 2023-10).")
