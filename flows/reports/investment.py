@@ -29,6 +29,7 @@ from flows.reports.html import (
     when,
     year_cell,
 )
+from flows.reports.unconverted import UNCONVERTED_SQL
 
 # Every mart the page uses; each is exported as <name>.csv and <name>.parquet beside index.html.
 EXPORTS = (
@@ -67,7 +68,7 @@ PAGE_QUERIES = {
     "funding_by_programme_year": "SELECT * FROM marts.funding_by_programme_year",
     "source_freshness": "SELECT * FROM marts.source_freshness",
     # Not an export: what the HK$ and US$ figures leave out, for want of an HKMA rate.
-    "unconverted": cm.UNCONVERTED_SQL,
+    "unconverted": UNCONVERTED_SQL,
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.reports.commitments import left_out, stated, total
 from flows.reports.html import MISSING, missing, money, money_or_missing, year_cell, year_text
+from flows.reports.unconverted import left_out, stated, total
 
 
 @pytest.mark.parametrize(
