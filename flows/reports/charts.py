@@ -160,8 +160,10 @@ def bar_chart(
     unit: str = "",
     width: int = 860,
     height: int = 300,
+    tick_fmt: Fmt | None = None,
 ) -> str:
-    """Vertical bars: one slot per category; inside, one bar per group; series of a group stack."""
+    """Vertical bars: one slot per category; inside, one bar per group; series of a group stack.
+    `fmt` labels bar ends and tooltips, `tick_fmt` (default `fmt`) the value axis."""
     groups = list(dict.fromkeys(s.group for s in series))
     totals = [
         sum(max(s.values[i] or 0.0, 0.0) for s in series if s.group == g)
@@ -186,7 +188,7 @@ def bar_chart(
     parts: list[str] = []
     for t in ticks:
         parts.append(el("line", x1=left, x2=width - right, y1=y(t), y2=y(t), stroke=GRID))
-        parts.append(_text(left - 8, y(t) + 4, fmt(t), text_anchor="end"))
+        parts.append(_text(left - 8, y(t) + 4, (tick_fmt or fmt)(t), text_anchor="end"))
     if unit:
         parts.append(_text(4, top - 6, unit))
     slot = plot_w / len(categories)

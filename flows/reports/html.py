@@ -1,4 +1,5 @@
-"""Shared HTML building blocks: page shell with inline CSS, tables, number formats.
+"""Shared HTML building blocks: page shell with inline CSS, tables, formats for people (years as
+years, amounts with their unit, a missing value as "—" with its reason).
 
 Pure functions over plain rows (list of dicts). Every value from data passes through `esc`; links
 are only made from http(s) URLs.
@@ -62,6 +63,8 @@ code, pre { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; fo
 pre.sample { margin:0; white-space:pre-wrap; word-break:break-word; max-width:640px; }
 nav.toc { font-size:13px; margin:4px 0 0; } nav.toc a { color:#dbe7f3; margin-right:12px; }
 details > summary { cursor:pointer; color:var(--accent); margin:6px 0; }
+.missing { color:var(--muted); }
+.why { color:var(--muted); font-size:11.5px; white-space:normal; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:18px; }
 """
 
@@ -95,15 +98,48 @@ def link(url: object, text: str = "source") -> str:
     return f'<a href="{esc(href)}" rel="noopener noreferrer" target="_blank">{esc(text)}</a>'
 
 
+# Shown for a value that is unknown (never a 0): with the reason beside it where one is known.
+MISSING = "—"
+
+
+def year_text(value: object) -> str:
+    """A year as a year: 2023, never 2,023 (an int, a float such as 2023.0, or text); empty when
+    unknown."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def money(value: object, prefix: str = "HK$") -> str:
-    """HK$6.9 bn; empty when unknown."""
+    """An amount with its unit for people: HK$ 6.9 bn, HK$ 250 m, US$ 100 m, HK$ 80,000; empty
+    when unknown (show `missing` then, never 0)."""
     if value is None:
         return ""
     v = float(value)  # type: ignore[arg-type]
+    unit = f"{prefix} " if prefix else ""
     for size, suffix in ((1e9, " bn"), (1e6, " m")):
         if abs(v) >= size:
-            return f"{prefix}{v / size:,.2f}".rstrip("0").rstrip(".") + suffix
-    return f"{prefix}{v:,.0f}"
+            return f"{unit}{v / size:,.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{unit}{v:,.0f}"
+
+
+def missing(reason: str = "") -> str:
+    """Markup for an unknown value: "—" with the reason beside it (e.g. "no HKMA rate for
+    2023-11")."""
+    why = f' <span class="why">{esc(reason)}</span>' if reason else ""
+    return f'<span class="missing">{MISSING}</span>{why}'
+
+
+def money_or_missing(value: object, prefix: str = "HK$", reason: str = "") -> str:
+    """Markup: the amount with its unit, or "—" and why it is unknown."""
+    return missing(reason) if value is None else esc(money(value, prefix))
+
+
+def year_cell(value: Any, _row: Row) -> str:
+    """Table cell: the year as a year, or "—" with "year unknown"."""
+    return missing("year unknown") if value is None else esc(year_text(value))
 
 
 def integer(value: object) -> str:

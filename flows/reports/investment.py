@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flows.reports import charts as ch
-from flows.reports.charts import PALETTE, Legend, Point, PointSeries, Series, esc
+from flows.reports import commitments as cm
+from flows.reports.charts import PALETTE, Point, PointSeries, Series, esc
+from flows.reports.commitments import cluster_names
 from flows.reports.freshness import FRESH_COLS, freshness_rows, freshness_state, lag_notes
 from flows.reports.freshness import LEAD as FRESH_LEAD
 from flows.reports.html import (
@@ -28,7 +28,9 @@ from flows.reports.html import (
     page,
     table,
     when,
+    year_cell,
 )
+from flows.reports.unconverted import UNCONVERTED_SQL
 
 # Every mart the page uses; each is exported as <name>.csv and <name>.parquet beside index.html.
 EXPORTS = (
@@ -49,25 +51,7 @@ EXPORT_ORDER = {"largest_commitments": "rank", "commitment_counted": "commitment
 # Columns that change with every run (landing times): left out of golden-file comparisons.
 RUN_DEPENDENT = {"source_freshness": ("first_landed_at", "last_landed_at")}
 
-STATUS_ORDER = ("announced", "mou", "construction", "operational", "withdrawn")
-STATUS_COLOR = {
-    "announced": "#7fa7d1",
-    "mou": "#1f6fb4",
-    "construction": "#e07b19",
-    "operational": "#2c9a5a",
-    "withdrawn": "#b42318",
-}
 TARGET_SOURCE = "https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm"
-
-
-def cluster_names() -> dict[str, str]:
-    """Cluster code -> display name from the sector taxonomy."""
-    from flows.resources import taxonomy_dir
-
-    data = yaml.safe_load((taxonomy_dir() / "sectors.yml").read_text(encoding="utf-8"))
-    names = {k: v["name"] for k, v in (data.get("clusters") or {}).items()}
-    names.setdefault("unmapped", "Unmapped sector label")
-    return names
 
 
 # What the page reads of each mart (the exports hold every mart whole): long lists only their
@@ -84,6 +68,8 @@ PAGE_QUERIES = {
     "WHERE indicator = 'real_gdp_growth' AND freq = 'Y'",
     "funding_by_programme_year": "SELECT * FROM marts.funding_by_programme_year",
     "source_freshness": "SELECT * FROM marts.source_freshness",
+    # Not an export: what the HK$ and US$ figures leave out, for want of an HKMA rate.
+    "unconverted": UNCONVERTED_SQL,
 }
 
 
@@ -110,49 +96,6 @@ def _rows(data: dict[str, Any], name: str, limit: int | None = None) -> list[Row
     return rows
 
 
-def _year(value: Any) -> str:
-    return "year unknown" if value is None else str(value)
-
-
-def _years(rows: list[Row], key: str = "year") -> list[str]:
-    known = sorted({r[key] for r in rows if r[key] is not None})
-    return [str(y) for y in known] + (["year unknown"] if any(r[key] is None for r in rows) else [])
-
-
-def _cluster_colors(names: dict[str, str]) -> dict[str, str]:
-    return {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(names)}
-
-
-def _by_cluster_chart(
-    title: str,
-    rows: list[Row],
-    parts: tuple[str, str],
-    fmt: ch.Fmt,
-    unit: str,
-    names: dict[str, str],
-) -> str:
-    """Stacked by cluster; two bars per year: project rows and aggregate statements."""
-    years = _years(rows)
-    colors = _cluster_colors(names)
-    clusters = [c for c in names if any(r["cluster"] == c for r in rows)]
-    clusters += sorted({r["cluster"] for r in rows} - set(clusters), key=str)
-    series = []
-    for group, key in (("projects", parts[0]), ("aggregates", parts[1])):
-        for c in clusters:
-            values = [
-                sum(r[key] or 0 for r in rows if r["cluster"] == c and _year(r["year"]) == y)
-                for y in years
-            ]
-            if any(values):
-                color = colors.get(c, "#999999")
-                series.append(Series(names.get(c, str(c)), values, color, group))
-    return ch.bar_chart(title, years, series, fmt=fmt, unit=unit)
-
-
-def _cluster(names: dict[str, str]) -> Any:
-    return lambda v, _r: esc(names.get(v, v or ""))
-
-
 def _money(prefix: str = "HK$") -> Any:
     return lambda v, _r: esc(money(v, prefix))
 
@@ -161,16 +104,12 @@ def _int(v: Any, _r: Row) -> str:
     return esc(integer(v))
 
 
-def _year_cell(v: Any, _r: Row) -> str:
-    return esc(_year(v))
+def _year_cell(v: Any, r: Row) -> str:
+    return year_cell(v, r)
 
 
 def _badge(v: Any, _r: Row) -> str:
     return badge(v)
-
-
-def _hkd_bn(v: float) -> str:
-    return f"{v / 1e9:,.1f}".removesuffix(".0")
 
 
 def header_html(title: str, run: dict[str, Any], fresh: list[Row], links: str) -> str:
@@ -193,8 +132,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     # The page shows the top of long lists; the CSV and Parquet exports beside it hold them whole.
     largest = _rows(data, "largest_commitments", limit=PAGE_ROWS)
     investors = _rows(data, "largest_investors", limit=PAGE_ROWS)
-    n_commitments = data["counts"]["largest_commitments"]
-    n_investors = data["counts"]["largest_investors"]
+    unconverted = _rows(data, "unconverted")
     pipeline = _rows(data, "commitment_pipeline")
     share = _rows(data, "manufacturing_share_gdp")
     macro = data["frames"]["macro_first_and_latest"].to_dicts()
@@ -204,26 +142,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
 
     sections = []
     # Freshness and headline figures.
-    total_hkd = sum(r["total_hkd"] or 0 for r in inv)
-    proj_hkd = sum(r["from_projects_hkd"] or 0 for r in inv)
-    agg_hkd = sum(r["from_aggregates_hkd"] or 0 for r in inv)
-    total_jobs = sum(r["total_jobs"] or 0 for r in jobs)
-    kpis = [
-        (money(total_hkd), "investment committed (no double counting)"),
-        (money(proj_hkd), "of which from single projects"),
-        (money(agg_hkd), "of which from aggregate statements"),
-        (integer(total_jobs), "jobs committed"),
-        (integer(n_commitments), "commitments in the register"),
-        (integer(n_investors), "companies"),
-    ]
-    kpi_html = (
-        '<div class="kpis">'
-        + "".join(
-            f'<div class="kpi"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>'
-            for v, k in kpis
-        )
-        + "</div>"
-    )
+    kpi_html = cm.headline_html(inv, jobs, unconverted, data["counts"])
     sections.append(
         card(
             "freshness",
@@ -232,201 +151,10 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
             table(FRESH_COLS, fresh) + lag_notes(fresh) + kpi_html,
         )
     )
-
-    # Investment by cluster and year.
-    inv_cols = [
-        Col("cluster", "cluster", _cluster(names)),
-        Col("year", "year", _year_cell),
-        Col("party", "party"),
-        Col("commitments", "commitments", _int, num=True),
-        Col("total_hkd", "total HK$", _money(), num=True),
-        Col("from_projects_hkd", "from projects HK$", _money(), num=True),
-        Col("from_aggregates_hkd", "from aggregates HK$", _money(), num=True),
-        Col("total_usd", "total US$", _money("US$"), num=True),
-        Col("from_projects_usd", "from projects US$", _money("US$"), num=True),
-        Col("from_aggregates_usd", "from aggregates US$", _money("US$"), num=True),
-    ]
-    hkd_chart = _by_cluster_chart(
-        "Investment committed by cluster and year, HK$ billion: project rows and aggregate "
-        "statements",
-        inv,
-        ("from_projects_hkd", "from_aggregates_hkd"),
-        _hkd_bn,
-        "HK$ bn",
-        names,
-    )
-    usd_chart = _by_cluster_chart(
-        "Investment committed by cluster and year, US$ billion",
-        inv,
-        ("from_projects_usd", "from_aggregates_usd"),
-        _hkd_bn,
-        "US$ bn",
-        names,
-    )
-    sections.append(
-        card(
-            "investment",
-            "Investment committed by cluster and year",
-            "Each year has two bars: what single <b>project</b> rows add, and what "
-            "<b>aggregate</b> "
-            "statements add beyond the projects they cover (cumulative series by their increase "
-            "only). Withdrawn commitments count nothing. Rows without an amount add nothing.",
-            f'<h3>HK$</h3><div class="chart-wrap">{hkd_chart}</div>'
-            f'<h3>US$</h3><p class="note">US$ where the source states US$ or an HKMA '
-            "month-end rate converts the stated amount (fx_method in core.investment_commitment)."
-            f'</p><div class="chart-wrap">{usd_chart}</div>'
-            + table(inv_cols, inv, "marts.investment_by_sector_year"),
-            chart=True,
-        )
-    )
-
-    # Jobs.
-    jobs_cols = [
-        Col("cluster", "cluster", _cluster(names)),
-        Col("year", "year", _year_cell),
-        Col("party", "party"),
-        Col("commitments_with_jobs", "commitments stating jobs", _int, num=True),
-        Col("total_jobs", "jobs", _int, num=True),
-        Col("from_projects_jobs", "from projects", _int, num=True),
-        Col("from_aggregates_jobs", "from aggregates", _int, num=True),
-    ]
-    jobs_chart = _by_cluster_chart(
-        "Jobs committed by cluster and year: project rows and aggregate statements",
-        jobs,
-        ("from_projects_jobs", "from_aggregates_jobs"),
-        ch.compact,
-        "jobs",
-        names,
-    )
-    sections.append(
-        card(
-            "jobs",
-            "Jobs committed by cluster and year",
-            "Job definitions differ by source (first-year jobs, within two years, R&amp;D staff): "
-            "see each commitment's notes in core.investment_commitment.",
-            f'<div class="chart-wrap">{jobs_chart}</div>'
-            + table(jobs_cols, jobs, "marts.jobs_by_sector_year"),
-            chart=True,
-        )
-    )
-
-    # Largest commitments and investors.
-    top = [r for r in largest if r["amount_hkd"]][:15]
-    legend = Legend()
-    for s in STATUS_ORDER:
-        if any(r["status"] == s for r in top):
-            legend.add(s, STATUS_COLOR[s])
-    top_chart = ch.hbar_chart(
-        "Largest commitments by stated amount, HK$",
-        [str(r["company_name"]) for r in top],
-        [r["amount_hkd"] for r in top],
-        [STATUS_COLOR.get(r["status"], "#999999") for r in top],
-        fmt=lambda v: money(v),
-        notes=[
-            f"{r['scope']} · {r['status']}"
-            + (f" · counts {money(r['counted_hkd'])}" if r["scope"] == "aggregate" else "")
-            for r in top
-        ],
-        legend=legend,
-    )
-    big_cols = [
-        Col("rank", "#", _int, num=True),
-        Col("company_name", "committer"),
-        Col("cluster", "cluster", _cluster(names)),
-        Col("announced_on", "announced", lambda v, _r: esc(when(v))),
-        Col("scope", "scope"),
-        Col("status", "status", _badge),
-        Col("amount_text", "as stated"),
-        Col("amount_hkd", "HK$", _money(), num=True),
-        Col("amount_usd", "US$", _money("US$"), num=True),
-        Col("counted_hkd", "counts HK$", _money(), num=True),
-        Col("jobs", "jobs", _int, num=True),
-        Col("source_url", "source", lambda v, _r: link(v)),
-    ]
-    inv_top = [r for r in investors if r["counted_hkd"] or r["counted_usd"] or r["counted_jobs"]]
-    inv_top = sorted(inv_top, key=lambda r: -(r["counted_hkd"] or 0))[:12]
-    investor_chart = ch.hbar_chart(
-        "Largest company investors, HK$ counted",
-        [str(r["company_name"]) for r in inv_top],
-        [r["counted_hkd"] for r in inv_top],
-        [PALETTE[0]] * len(inv_top),
-        fmt=lambda v: money(v),
-        notes=[
-            " · ".join(
-                x
-                for x in (
-                    f"US$ {money(r['counted_usd'], '')}" if r["counted_usd"] else "",
-                    f"{integer(r['counted_jobs'])} jobs" if r["counted_jobs"] else "",
-                    str(r["statuses"] or ""),
-                )
-                if x
-            )
-            for r in inv_top
-        ],
-    )
-    investor_cols = [
-        Col("company_name", "company"),
-        Col("hq_region", "HQ"),
-        Col("commitments", "commitments", _int, num=True),
-        Col("counted_hkd", "HK$ counted", _money(), num=True),
-        Col("counted_usd", "US$ counted", _money("US$"), num=True),
-        Col("counted_jobs", "jobs", _int, num=True),
-        Col("first_year", "first", _int, num=True),
-        Col("latest_year", "latest", _int, num=True),
-        Col("statuses", "statuses"),
-        Col("source_url", "source of largest", lambda v, _r: link(v)),
-    ]
-    sections.append(
-        card(
-            "largest",
-            "Largest commitments and investors",
-            "Commitments ranked by the amount as stated (aggregate statements overlap the projects "
-            "they cover, so these do not add up; <i>counts</i> is what each adds to totals). "
-            "Every row links to its source. The tables show the first 100; "
-            "the downloads below hold them all.",
-            f'<div class="chart-wrap">{top_chart}</div>'
-            + table(big_cols, largest, "marts.largest_commitments")
-            + f'<h3>Company investors</h3><div class="chart-wrap">{investor_chart}</div>'
-            + table(investor_cols, investors, "marts.largest_investors"),
-            chart=True,
-        )
-    )
-
-    # Pipeline.
-    pipe_chart = ch.hbar_chart(
-        "Commitments by status (pipeline order)",
-        [str(r["status"]) for r in pipeline],
-        [float(r["commitments"] or 0) for r in pipeline],
-        [STATUS_COLOR.get(r["status"], "#999999") for r in pipeline],
-        fmt=lambda v: f"{v:,.0f} commitments",
-        notes=[f"{money(r['counted_hkd'])} counted" if r["counted_hkd"] else "" for r in pipeline],
-        label_w=140,
-    )
-    if not any(r["commitments"] for r in pipeline):
-        pipe_chart = ch.empty_chart("Commitments by status", "No commitments yet")
-    pipe_cols = [
-        Col("stage", "stage", _int, num=True),
-        Col("status", "status", _badge),
-        Col("commitments", "commitments", _int, num=True),
-        Col("projects", "projects", _int, num=True),
-        Col("aggregates", "aggregates", _int, num=True),
-        Col("project_hkd", "project HK$ (stated)", _money(), num=True),
-        Col("counted_hkd", "HK$ counted", _money(), num=True),
-        Col("counted_usd", "US$ counted", _money("US$"), num=True),
-        Col("counted_jobs", "jobs counted", _int, num=True),
-    ]
-    sections.append(
-        card(
-            "pipeline",
-            "Commitment pipeline by status",
-            "announced → MoU → construction → operational → withdrawn (current version of each "
-            "commitment).",
-            f'<div class="chart-wrap">{pipe_chart}</div>'
-            + table(pipe_cols, pipeline, "marts.commitment_pipeline"),
-            chart=True,
-        )
-    )
-
+    sections.append(cm.investment_section(inv, unconverted, names))
+    sections.append(cm.jobs_section(jobs, names))
+    sections.append(cm.largest_section(largest, investors, unconverted, names))
+    sections.append(cm.pipeline_section(pipeline))
     sections.append(_context_section(share, macro, funds))
     sections.append(_exports_section(data["counts"]))
 

@@ -133,3 +133,69 @@ def test_phased_by_year_adds_up_the_phased_rows(con: duckdb.DuckDBPyConnection) 
     assert [h for _, h, _ in by_year] == pytest.approx([h for _, h, _ in phased])
     # Horizon's HK$600 million a year reaches 2027, when nothing else is counted.
     assert by_year[-1][:2] == (2027, pytest.approx(0.6 * BN))
+
+
+def _add(
+    con: duckdb.DuckDBPyConnection, cid: str, party: str, scope: str, **values: object
+) -> None:
+    """One more current commitment (TEST VALUES shaped like the bundled register rows)."""
+    cols = {"commitment_id": cid, "version": 1, "party": party, "scope": scope,
+            "is_cumulative": False, "status": "announced", "cluster": "multiple",
+            "valid_from": datetime(2026, 1, 1, tzinfo=UTC), **values}  # fmt: skip
+    marks = ", ".join("?" for _ in cols)
+    con.execute(
+        f"INSERT INTO core.investment_commitment_history ({', '.join(cols)}) VALUES ({marks})",
+        list(cols.values()),
+    )
+
+
+def test_company_pledges_and_government_funding_apart(con: duckdb.DuckDBPyConnection) -> None:
+    # A government fund (a government project row, like NIAS) is government funding; aggregates a
+    # government body announces of companies' pledges (OASES, "over 25") are company pledges.
+    _add(con, "nias-2023-10", "government", "project", announced_on=date(2023, 10, 25),
+         announced_year=2023, amount=10 * BN, currency="HKD", amount_hkd=10 * BN)  # fmt: skip
+    refresh_marts(con, "test")
+    by_funder = dict(
+        con.execute(
+            "SELECT funder, sum(total_hkd) FROM marts.investment_by_sector_year GROUP BY 1"
+        ).fetchall()
+    )
+    # Within company pledges the rule holds as before: OASES 50, "over 25" 17 - Horizon 3, J2.
+    assert by_funder == {
+        "company": pytest.approx((50 + 14 + 3 + 6.9) * BN),
+        "government": pytest.approx(10 * BN),
+    }
+    phased = dict(
+        con.execute(
+            "SELECT funder, sum(hkd) FROM marts.investment_phased_by_year GROUP BY 1"
+        ).fetchall()
+    )
+    assert phased == pytest.approx(by_funder)
+    jobs = dict(
+        con.execute(
+            "SELECT funder, sum(total_jobs) FROM marts.jobs_by_sector_year GROUP BY 1"
+        ).fetchall()
+    )
+    assert jobs == {"company": 20_000 + 4_000 + 700, "government": None}  # NIAS states no jobs
+
+
+def test_an_unknown_conversion_is_null_and_counted_as_left_out(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # US$100 million with no HKMA rate for its month (Black Sesame, 2023-11): no HK$ figure.
+    _add(con, "black-sesame-2023-11", "company", "project", announced_on=date(2023, 11, 6),
+         announced_year=2023, amount=100e6, currency="USD", amount_usd=100e6,
+         fx_method="missing_rate", cluster="semiconductors")  # fmt: skip
+    refresh_marts(con, "test")
+    row = con.execute(
+        "SELECT total_hkd, from_projects_hkd, from_aggregates_hkd, hkd_unconverted, total_usd "
+        "FROM marts.investment_by_sector_year WHERE cluster = 'semiconductors'"
+    ).fetchall()
+    assert row == [(None, None, 0.0, 1, 100e6)]  # a sum of only unknowns is NULL, never 0
+    reason = con.execute(
+        "SELECT fx_missing_reason FROM marts.commitment_counted "
+        "WHERE commitment_id = 'black-sesame-2023-11'"
+    ).fetchall()
+    assert reason == [("no HKMA rate for 2023-11",)]
+    total = scalar(con, "SELECT sum(total_hkd) FROM marts.investment_by_sector_year")
+    assert total == pytest.approx((50 + 14 + 3 + 6.9) * BN)  # the known figures, unchanged

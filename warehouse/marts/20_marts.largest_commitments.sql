@@ -9,6 +9,11 @@
 --   a cumulative series (is_cumulative, same series_id) counts each statement's increase over the
 --   previous statement, so the series sums to its latest statement;
 --   withdrawn commitments count nothing (counted_as and counted_* are empty).
+-- funder (whose money) is decided here too: a government project row is a government fund or
+-- scheme (NIAS, RFS); every other row is company money, including the aggregates a government
+-- body announces of companies' pledges ("over 25 companies ... HK$17 billion", OASES). A covered
+-- project and its aggregate are then always company money, so the rule holds within each funder.
+-- fx_missing_reason says why a stated amount has no HK$ or US$ figure (fx_method missing_rate).
 -- NOT MATERIALIZED: a CTE read more than once is otherwise written out whole (99 s against 20 s).
 -- The rank is found on the two key columns alone and joined back: ranking the whole wide row
 -- sorted every text column twice. No ORDER BY: sorting the stored rows by rank took longer than
@@ -43,10 +48,17 @@ ranked AS (
     FROM current_rows
 )
 SELECT
-    r.rank, l.commitment_id, l.party, l.company_id, l.company_name, l.cluster,
+    r.rank, l.commitment_id, l.party,
+    CASE WHEN l.party = 'government' AND l.scope = 'project' THEN 'government'
+         ELSE 'company' END AS funder,
+    l.company_id, l.company_name, l.cluster,
     l.announced_on, l.announced_year, l.scope, l.is_cumulative, l.series_id, l.covered_by,
     l.status, l.phasing_years, l.amount_text, l.amount, l.currency, l.qualifier,
-    l.amount_hkd, l.amount_usd, l.jobs,
+    l.amount_hkd, l.amount_usd, l.fx_method,
+    CASE WHEN l.fx_method IS DISTINCT FROM 'missing_rate' THEN NULL
+         WHEN l.announced_on IS NULL THEN 'no announcement date to choose an HKMA rate'
+         ELSE 'no HKMA rate for ' || strftime(l.announced_on, '%Y-%m') END AS fx_missing_reason,
+    l.jobs,
     CASE WHEN l.status = 'withdrawn' THEN NULL
          WHEN l.scope = 'project' THEN 'project'
          WHEN l.is_cumulative THEN 'cumulative_increment'

@@ -6,9 +6,9 @@
 -- 87 ms; the copy costs 9-11 s a run.
 CREATE OR REPLACE TABLE marts.commitment_counted AS
 SELECT
-    commitment_id, party, company_id, company_name, cluster, announced_year,
+    commitment_id, party, funder, company_id, company_name, cluster, announced_year,
     scope, is_cumulative, series_id, covered_by, status, phasing_years,
-    amount_hkd, amount_usd, jobs,
+    amount, currency, amount_hkd, amount_usd, fx_missing_reason, jobs,
     counted_as, counted_hkd, counted_usd, counted_jobs
 FROM marts.largest_commitments
 WHERE counted_as IS NOT NULL;

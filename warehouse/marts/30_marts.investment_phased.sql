@@ -7,6 +7,7 @@ CREATE OR REPLACE TABLE marts.investment_phased AS
 SELECT
     c.commitment_id,
     c.party,
+    c.funder,
     c.cluster,
     c.scope,
     c.counted_as,

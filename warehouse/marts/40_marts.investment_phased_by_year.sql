@@ -6,9 +6,10 @@ SELECT
     year,
     cluster,
     party,
+    funder,
     count(*) AS commitments,
     sum(hkd) AS hkd,
     sum(usd) AS usd
 FROM marts.investment_phased
 GROUP BY ALL
-ORDER BY year, cluster, party;
+ORDER BY year, cluster, party, funder;

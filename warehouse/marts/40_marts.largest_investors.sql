@@ -11,6 +11,11 @@ SELECT
     any_value(c.hq_region) AS hq_region,
     count(*)::BIGINT AS commitments,
     sum(r.counted_hkd) AS counted_hkd,
+    -- Commitments stating an amount with no HK$ figure (no HKMA rate): left out of counted_hkd.
+    count(*) FILTER (WHERE r.counted_as IS NOT NULL AND r.amount IS NOT NULL
+                     AND r.counted_hkd IS NULL)::BIGINT AS hkd_unconverted,
+    string_agg(DISTINCT r.fx_missing_reason, '; ' ORDER BY r.fx_missing_reason)
+        AS fx_missing_reason,
     sum(r.counted_usd) AS counted_usd,
     sum(r.counted_jobs)::BIGINT AS counted_jobs,
     min(r.announced_year) AS first_year,
