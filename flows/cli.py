@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     folders(run, "snapshot", "reports")
     run.add_argument("--live", action="store_true", help="fetch from the live sources")
     folders(run, "data")
+    run.add_argument(
+        "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
+    )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
@@ -174,8 +177,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     _check_writable(settings.warehouse, "warehouse")
     _check_writable(settings.reports_dir, "reports")
+    import time
     from datetime import UTC, datetime
 
+    started = time.monotonic()
+    _prepare_prefect(settings, verbose=args.verbose)
     from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
     from flows.runs import new_run_id, read_run_log, summary_text
 
@@ -203,9 +209,36 @@ def _run(args: argparse.Namespace) -> int:
         print(f"The published warehouse {settings.warehouse} is unchanged.", file=sys.stderr)
         return EXIT_BLOCKED
     print(summary_text(record))  # the headline, then one line per warning (capped; dq.md: all)
+    took = time.monotonic() - started
+    if took - float(record.get("duration_s") or 0) > 1:
+        print(
+            f"The command took {took:.1f} s: the run {float(record['duration_s']):.1f} s; the "
+            "rest is starting Prefect (a temporary server unless $PREFECT_API_URL names one), "
+            "loading the libraries and writing the reports"
+        )
     print(f"Warehouse: {settings.warehouse.resolve()}")
     print(f"Reports:   {(settings.reports_dir / 'latest').resolve()}")
     return int(record["exit_code"])
+
+
+def _prepare_prefect(settings: Any, verbose: bool) -> None:
+    """Before Prefect loads: its files under the analyst's folder unless $PREFECT_HOME is set,
+    and on a terminal hkam's progress lines instead of Prefect's INFO lines (--verbose: both).
+    The Prefect server still receives every log line."""
+    from flows import progress
+
+    if "PREFECT_HOME" not in os.environ:
+        settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect makes one level only
+        os.environ["PREFECT_HOME"] = str(settings.prefect_home.resolve())
+    # hkam runs offline: its temporary server's usage-data banner is noise on every run.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if sys.stderr.isatty() and not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        progress.show_on(sys.stderr)
+        if not os.environ.get("PREFECT_API_URL"):
+            progress.emit(
+                "starting Prefect's temporary server ($PREFECT_API_URL: use a running one)"
+            )
 
 
 def _sql(args: argparse.Namespace) -> int:

@@ -137,6 +137,6 @@ def unchanged_since(warehouse: Path, inputs: Inputs) -> tuple[str, list[SourceCo
 def snapshot_inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
     """The fingerprint of what a snapshot run with these settings reads."""
     ws = Workspace(settings.warehouse)
-    skip = [*ws.own_paths(), settings.reports_dir]
+    skip = [*ws.own_paths(), settings.reports_dir, settings.prefect_home]
     folders = [settings.snapshot_dir, settings.data_dir]
     return run_inputs(folders, ws.landing, sources, hash_new, skip)

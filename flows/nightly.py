@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline as p
+from flows import progress
 from flows import register_steps as reg
 from flows import warehouse as wh
 from flows import webhook
@@ -44,8 +45,9 @@ TABLES = {spec.name: spec.table for spec in SOURCES}
 
 
 def _say(message: str) -> None:
-    """Progress line in the flow log."""
+    """Progress line in the flow log, and on the terminal of an `hkam run` (flows.progress)."""
     get_run_logger().info(message)
+    progress.emit(message)
 
 
 def _official(

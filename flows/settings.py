@@ -50,6 +50,9 @@ class Settings:
     # Register rows validated and transformed at a time: sets the run's memory, not its result.
     part_rows: int = PART_ROWS
     duckdb_memory: str = WRITER_MEMORY_LIMIT  # the run's DuckDB buffer pool; beyond it, disk
+    # Prefect's own files (its temporary server's database, its profiles): $PREFECT_HOME when
+    # set, else inside the analyst's folder rather than ~/.prefect, outside every chosen folder.
+    prefect_home: Path = Path("data") / ".prefect"
 
 
 def load(
@@ -76,6 +79,10 @@ def load(
         data_dir=Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA),
         part_rows=_positive(env.get("HKAM_PART_ROWS", str(PART_ROWS)), "HKAM_PART_ROWS"),
         duckdb_memory=_size(env.get("HKAM_DUCKDB_MEMORY") or WRITER_MEMORY_LIMIT),
+        prefect_home=Path(
+            env.get("PREFECT_HOME")
+            or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
+        ),
     )
 
 

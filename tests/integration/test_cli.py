@@ -159,8 +159,8 @@ def test_stated_us_dollars_are_kept(warehouse: Path) -> None:
     assert row == [(6.9e9, 883.5e6, "stated", 7.81)]
 
 
-def _on_terminal(args: list[str], columns: int = 80) -> str:
-    """Run hkam on a pseudo-terminal `columns` wide and return what it showed."""
+def _on_terminal(args: list[str], columns: int = 80, **env_over: str) -> str:
+    """Run hkam on a pseudo-terminal `columns` wide and return what it showed (both streams)."""
     import fcntl
     import pty
     import struct
@@ -168,8 +168,10 @@ def _on_terminal(args: list[str], columns: int = 80) -> str:
 
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    proc = subprocess.Popen([*HKAM, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | env_over
+    env = {k: v for k, v in env.items() if v}
+    err = follower if env_over else subprocess.PIPE
+    proc = subprocess.Popen([*HKAM, *args], stdout=follower, stderr=err, env=env)
     os.close(follower)
     chunks = []
     while True:
@@ -266,3 +268,17 @@ def test_restore_makes_the_restored_version_current_everywhere(
     assert main(restore) == 0
     assert main([*restore, first]) == 0  # the undo, then the first again
     assert "finds its inputs unchanged" in capsys.readouterr().out
+
+
+def test_run_on_a_terminal_shows_progress_not_prefect_noise(tmp_path: Path) -> None:
+    # Prefect's INFO lines filled the terminal, "published … in 1.4 s" when the command took 17 s,
+    # and ~/.prefect was written outside every folder the user chose.
+    home, data = tmp_path / "home", tmp_path / "data"
+    shown = _on_terminal(
+        ["run", "--warehouse", str(tmp_path / "w.duckdb"), "--reports-dir", str(tmp_path / "r")],
+        columns=160, HOME=str(home), HKAM_DATA_DIR=str(data), PREFECT_HOME="", PREFECT_API_URL="",
+    )  # fmt: skip
+    assert "s] register: 27 rows from 1 file(s); validating" in shown
+    assert "| INFO" not in shown and "Task run" not in shown
+    assert "The command took" in shown and "published" in shown
+    assert (data / ".prefect").is_dir() and not (home / ".prefect").exists()
