@@ -14,10 +14,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline as p
-from flows import progress
+from flows import progress, webhook
 from flows import register_steps as reg
 from flows import warehouse as wh
-from flows import webhook
 from flows.contracts import contract
 from flows.inputs import Inputs, snapshot_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
