@@ -508,8 +508,18 @@ def _report(args: argparse.Namespace) -> int:
             f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
         )
     _check_writable(settings.reports_dir, "reports")
-    page = write_investment_report(settings.warehouse, settings.reports_dir, settings.duckdb_memory)
-    print(f"Report: {page.resolve()}")
+    from flows.publishing import last_run_id
+    from flows.reports.site import show_run_in_latest
+
+    # The page links dq.html: bring the published run's DQ report along, or leave the link out.
+    run_id = last_run_id(settings.warehouse)
+    dq = (settings.reports_dir / "latest" / "dq.html").exists() or bool(
+        run_id and show_run_in_latest(settings.reports_dir, run_id)
+    )
+    page = write_investment_report(
+        settings.warehouse, settings.reports_dir, settings.duckdb_memory, dq_link=dq
+    )
+    print(f"Report: {page.resolve()}" + ("" if dq else " (no data-quality report for this run)"))
     return EXIT_OK
 
 

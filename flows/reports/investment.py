@@ -158,21 +158,18 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     sections.append(_context_section(share, macro, funds))
     sections.append(_exports_section(data["counts"]))
 
-    links = (
-        "".join(
-            f'<a href="#{a}">{esc(t)}</a>'
-            for a, t in (
-                ("freshness", "Freshness"),
-                ("investment", "Investment"),
-                ("jobs", "Jobs"),
-                ("largest", "Largest"),
-                ("pipeline", "Pipeline"),
-                ("context", "Official context"),
-                ("exports", "Downloads"),
-            )
+    links = "".join(
+        f'<a href="#{a}">{esc(t)}</a>'
+        for a, t in (
+            ("freshness", "Freshness"),
+            ("investment", "Investment"),
+            ("jobs", "Jobs"),
+            ("largest", "Largest"),
+            ("pipeline", "Pipeline"),
+            ("context", "Official context"),
+            ("exports", "Downloads"),
         )
-        + '<a href="dq.html">Data quality</a>'
-    )
+    ) + ('<a href="dq.html">Data quality</a>' if data.get("dq_link", True) else "")
     title = "Hong Kong advanced manufacturing: investment and jobs committed"
     return page(title, header_html(title, run, fresh, links), "".join(sections))
 

@@ -88,16 +88,19 @@ def write_investment_report(
     reports_dir: Path,
     memory_limit: str = WRITER_MEMORY_LIMIT,
     now: datetime | None = None,
+    dq_link: bool = True,
 ) -> Path:
     """Rebuild reports/latest/index.html and the mart exports from the published warehouse.
 
-    `now` is when freshness is judged (default: the current time)."""
+    `now` is when freshness is judged (default: the current time); `dq_link`: whether
+    latest/dq.html is there (or about to be) for the page to link."""
     from flows.reports.investment import load_report_data, write_exports_and_page
 
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; run `hkam run` first")
     with connect(warehouse, read_only=True, memory_limit=memory_limit) as con:
-        return write_exports_and_page(con, load_report_data(con), reports_dir / "latest", now)
+        data = {**load_report_data(con), "dq_link": dq_link}
+        return write_exports_and_page(con, data, reports_dir / "latest", now)
 
 
 def show_run_in_latest(reports_dir: Path, run_id: str) -> bool:

@@ -282,3 +282,16 @@ def test_run_on_a_terminal_shows_progress_not_prefect_noise(tmp_path: Path) -> N
     assert "| INFO" not in shown and "Task run" not in shown
     assert "The command took" in shown and "published" in shown
     assert (data / ".prefect").is_dir() and not (home / ".prefect").exists()
+
+
+def test_report_into_a_new_folder_links_only_what_is_there(warehouse: Path, tmp_path: Path) -> None:
+    # `hkam report --reports-dir NEW` linked a dq.html that was not there.
+    new = tmp_path / "new-reports"
+    out = hkam("report", "--warehouse", str(warehouse), "--reports-dir", str(new))
+    assert out.returncode == 0 and "no data-quality report" in out.stdout
+    page = (new / "latest" / "index.html").read_text(encoding="utf-8")
+    assert 'href="dq.html"' not in page
+    beside = warehouse.parent / "reports"  # the fixture's run wrote its reports here
+    out = hkam("report", "--warehouse", str(warehouse), "--reports-dir", str(beside))
+    assert out.returncode == 0 and (beside / "latest" / "dq.html").exists()
+    assert 'href="dq.html"' in (beside / "latest" / "index.html").read_text(encoding="utf-8")
