@@ -22,8 +22,11 @@ _BOMS = (
 )
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
-# The three signs of a wrong decoding that a text column can carry (also the DQ text check).
-TEXT_FAULT = f"[\ufffd\u0080-\u009f]|[{_LATIN}][{_CJK}]+[{_LATIN}]"
+# The three signs of a wrong decoding that a text column can carry (the DQ text check): U+FFFD,
+# C1 controls, and CJK inside a Latin word, i.e. a word that goes on in lower case after it
+# ("R廥eau" is cp1252 "Réseau" read as Big5); "K歌Studio" or "iPhone版" are Chinese usage.
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+TEXT_FAULT = f"[\ufffd\u0080-\u009f]|[{_LATIN}][{_CJK}]+[{_LOWER}]"
 _C1 = re.compile("[\u0080-\u009f]")
 _PRIVATE = re.compile("[\ue000-\uf8ff]")
 # A CJK character glued to an ASCII letter: checked for being a Latin fragment read as CJK.
