@@ -19,6 +19,7 @@ from flows.sources import textcodec
 from flows.warehouse import insertion_order
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+HEADER_BYTES = 1 << 20  # a header line is far shorter; the rest of a 2 GB register is not read
 # A cell may hold a long quote or a pasted document. DuckDB's CSV reader holds a buffer of
 # twice this per thread: a larger limit costs memory on every read (1 GiB asked 2.5 GiB blocks).
 MAX_LINE_BYTES = 64 << 20
@@ -183,10 +184,16 @@ def _not_utf8(shown: Path, raw: bytes, start: int) -> InputError:
     )
 
 
+def header(path: Path, shown: Path | None = None) -> list[str]:
+    """Column names from the first record (BOM, spaces and full-width forms folded), as the
+    loader reads them; also the DQ schema check's reading (flows/reports/schema.py)."""
+    return _header(path, shown or path)
+
+
 def _header(path: Path, shown: Path) -> list[str]:
     """Column names from the first record (BOM, spaces and full-width forms folded)."""
     with path.open("rb") as fh:
-        head = fh.read(1 << 20)
+        head = fh.read(HEADER_BYTES)
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
