@@ -173,7 +173,8 @@ def _not_utf8(shown: Path, raw: bytes, start: int) -> InputError:
     """The message for a register that is not UTF-8: file, line, byte and what it looks like
     (the encoding the evidence in flows/sources/textcodec.py picks, as for the other sources)."""
     line = raw[:start].count(b"\n") + 1
-    whole_lines = raw[: raw.rfind(b"\n") + 1] or raw  # a read cut inside a character is not evidence
+    # A read cut inside a character is not evidence: whole lines only.
+    whole_lines = raw[: raw.rfind(b"\n") + 1] or raw
     found = textcodec.guess(whole_lines, textcodec.ENGLISH)
     guess = f"; it reads as {textcodec.label(found)}" if found else ""
     iconv = _ICONV.get(found or "", "BIG5-HKSCS")

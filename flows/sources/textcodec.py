@@ -112,7 +112,8 @@ def _doubts(text: str, encoding: str) -> str:
     if _is_latin(encoding):
         run = _SYMBOL_RUN.search(text) or _LETTER_RUN.search(text)
         if run:
-            return f"{_context(text, run.start())} has the Latin-1 symbol runs of Chinese read as Latin"
+            where = _context(text, run.start())
+            return f"{where} has the Latin-1 symbol runs of Chinese read as Latin"
         return ""
     if _PRIVATE.search(text):
         return "it produces private-use characters"
@@ -180,11 +181,14 @@ def decode(
         if len(supported) == 1:
             encoding, text = supported[0]
             return Decoded(text, encoding, "the only candidate the text supports")
-        readings = "; ".join(f"{label(e)} reads {_first_difference(t, plausible)}" for e, t in plausible)
+        readings = "; ".join(
+            f"{label(e)} reads {_first_difference(t, plausible)}" for e, t in plausible
+        )
         rejected.append(f"undecided: {readings}, and nothing in the text tells them apart")
     tried = ", ".join(["UTF-8", *(label(e) for e in candidates)])
     raise DecodeError(
-        f"{name}: encoding doubtful, refused (tried {tried}): " + "; ".join(rejected)
+        f"{name}: encoding doubtful, refused (tried {tried}): "
+        + "; ".join(rejected)
         + "; save the file as UTF-8"
     )
 
