@@ -164,7 +164,8 @@ def decode(
     text, why = _strict(raw, "utf-8")
     if text is not None:
         return Decoded(text, "utf-8", "valid UTF-8")
-    rejected.append(f"UTF-8: {why}")
+    if not rejected or not rejected[-1].startswith("declared UTF-8"):
+        rejected.append(f"UTF-8: {why}")
     plausible: list[tuple[str, str]] = []
     for encoding in candidates:
         text, why = _strict(raw, encoding)
