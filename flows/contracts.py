@@ -11,12 +11,17 @@ import polars as pl
 import yaml
 
 from flows.resources import schemas_dir
+from flows.sources.textcodec import TEXT_FAULT
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 
 SEVERITIES = ("warn", "block")
 CHECK_KINDS = ("not_null", "unique", "accepted_values", "between", "regex")
+# Derived for every text column, never declared: see Contract.text_checks.
+TEXT_CHECK = "clean_text"
+# Columns the loader writes (hashes, run ids, file names): not text a source decoded.
+_PROVENANCE = frozenset({"source_file", "source_file_sha256", "load_id"})
 
 # DuckDB type -> polars dtype. Only these types are allowed in contracts, so the mapping is total.
 _POLARS_TYPES: dict[str, pl.DataType] = {
@@ -54,6 +59,8 @@ class Check:
             return f"{target} between {self.args.get('min')} and {self.args.get('max')}"
         if self.kind == "regex":
             return f"{target} matches {self.args['pattern']}"
+        if self.kind == TEXT_CHECK:
+            return f"{target} has no U+FFFD, C1 control or CJK inside a Latin word"
         return f"{target} {self.kind}"
 
 
@@ -127,7 +134,19 @@ class Contract:
         if self.grain and self.kind == "table":
             grain = (Check("unique", None, "block", {"columns": list(self.grain)}),)
         col_checks = tuple(ch for col in self.columns for ch in col.checks)
-        return grain + col_checks + self.table_checks
+        return grain + col_checks + self.table_checks + self.text_checks
+
+    @property
+    def text_checks(self) -> tuple[Check, ...]:
+        """One check per text column of a table for the signs of text decoded wrongly (U+FFFD,
+        C1 controls, CJK inside a Latin word): warn, and it flags rows without quarantining."""
+        if self.kind != "table":
+            return ()
+        return tuple(
+            Check(TEXT_CHECK, c.name, "warn", {"pattern": TEXT_FAULT})
+            for c in self.columns
+            if c.type == "VARCHAR" and c.origin == "source" and c.name not in _PROVENANCE
+        )
 
     def polars_schema(self) -> dict[str, pl.DataType]:
         """Column name -> polars dtype."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from flows.contracts import Check, Contract
+from flows.contracts import TEXT_CHECK, Check, Contract
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -90,6 +90,10 @@ def _expectation(check: Check) -> Any:
         return gxe.ExpectColumnValuesToMatchRegex(
             column=col, regex=check.args["pattern"], meta=meta
         )
+    if check.kind == TEXT_CHECK:
+        return gxe.ExpectColumnValuesToNotMatchRegex(
+            column=col, regex=check.args["pattern"], meta=meta
+        )
     if check.kind == "row_count":
         return gxe.ExpectTableRowCountToBeBetween(
             min_value=check.args["min"], max_value=check.args["max"], meta=meta
@@ -142,6 +146,8 @@ def _failing(check: Check) -> pl.Expr:
         return present & ~col.is_in(check.args["values"])
     if check.kind == "regex":
         return present & ~col.str.contains(check.args["pattern"])
+    if check.kind == TEXT_CHECK:
+        return present & col.str.contains(check.args["pattern"])
     if check.kind == "between":
         lo, hi = check.args["min"], check.args["max"]
         out = pl.lit(False)
@@ -240,6 +246,7 @@ _EXPECTATION_TYPES = {
     "accepted_values": "expect_column_values_to_be_in_set",
     "between": "expect_column_values_to_be_between",
     "regex": "expect_column_values_to_match_regex",
+    TEXT_CHECK: "expect_column_values_to_not_match_regex",
     "row_count": "expect_table_row_count_to_be_between",
 }
 
@@ -249,6 +256,8 @@ def _add_reasons(outcome: Outcome, frame: pl.DataFrame) -> None:
     for cr in outcome.results:
         if cr.success or cr.check.severity != "warn" or cr.check.column is None:
             continue
+        if cr.check.kind == TEXT_CHECK:
+            continue  # flagged in the DQ results; the row still loads (the text may be true)
         values = frame.get_column(cr.check.column).gather(list(cr.failing_rows)).to_list()
         for row, value in zip(cr.failing_rows, values, strict=True):
             outcome.reasons.setdefault(row, []).append((cr, _reason(cr.check, value)))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pydantic_core
 
-from flows.sources.register import column_name
+from flows.sources import register, textcodec
 from flows.warehouse import sha256_of
 
 REGISTER_CONTRACT = "raw.register_commitment"
@@ -24,18 +24,17 @@ PATTERNS = {
 }
 
 
-HEADER_BYTES = 1 << 20  # a header line is far shorter; the rest of a 2 GB register is not read
+HEADER_BYTES = register.HEADER_BYTES
 
 
 def _csv_header(raw: bytes) -> list[str]:
-    for encoding in ("utf-8-sig", "big5", "iso-8859-1"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        first = next(csv.reader(io.StringIO(text)), [])
-        return [column_name(c) for c in first]  # the same folding as the register reader
-    return []
+    """An ITF list's header as printed (decoded by evidence, names folded as the register's)."""
+    try:
+        text = textcodec.decode(raw, name="", candidates=textcodec.ENGLISH).text
+    except textcodec.DecodeError:
+        return []
+    first = next(csv.reader(io.StringIO(text, newline="")), [])
+    return [register.column_name(c) for c in first]
 
 
 def _json_keys(raw: bytes) -> list[str]:
@@ -59,6 +58,9 @@ def file_columns(path: Path) -> list[str]:
     try:
         if path.suffix == ".json":
             return _json_keys(path.read_bytes())
+        if path.parent.name == "register":
+            # The loader's own reading: the drift table and the run can never disagree.
+            return register.header(path)
         with path.open("rb") as fh:
             head = fh.read(HEADER_BYTES)
         cut = head.rfind(b"\n")  # whole lines only: a cut multi-byte character would not decode

@@ -20,7 +20,7 @@ import httpx
 import polars as pl
 import pydantic_core
 
-from flows.sources import http, urls
+from flows.sources import http, textcodec, urls
 from flows.sources.errors import SourceError
 
 API_URL = urls.CENSTATD_API
@@ -233,8 +233,12 @@ class _Irregular(Exception):
 
 def _load(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
     try:
-        payload = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = textcodec.json_text(raw, f"C&SD table {table_id} ({url})")
+    except textcodec.DecodeError as exc:
+        raise SourceError(str(exc)) from exc
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise SourceError(
             f"C&SD table {table_id}: the body from {url} is not complete JSON "
             f"({len(raw)} bytes; {exc}). It is probably truncated: fetch it again, and if it "

@@ -21,7 +21,7 @@ import httpx
 import polars as pl
 
 from flows.frames import redo_where
-from flows.sources import http, urls
+from flows.sources import http, textcodec, urls
 from flows.sources.errors import SourceError
 
 # The lead may move these into flows/sources/urls.py; they live here so this module stands alone.
@@ -311,17 +311,51 @@ def _pubdate_column() -> pl.Expr:
     return pl.when(usual).then(utc).dt.replace_time_zone("UTC").alias("published_at")
 
 
+_XML_DECL = re.compile(rb"<\?xml[^>]*\?>")
+
+
+def _as_utf8(raw: bytes, lang: str, source_url: str) -> bytes:
+    """The feed as UTF-8 XML, its encoding decided by evidence (flows/sources/textcodec.py)."""
+    declared = textcodec.declared_charset(raw)
+    plain = declared is None or declared.lower().replace("_", "-") in ("utf-8", "utf8")
+    if plain and not raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00")):
+        try:
+            raw.decode("utf-8")  # the usual case: the bytes go to the parser as they are
+            return raw
+        except UnicodeDecodeError:
+            pass
+    candidates = textcodec.CHINESE if lang == "zh" else textcodec.ENGLISH
+    try:
+        decoded = textcodec.decode(
+            raw, name=f"GIA feed {source_url}", candidates=candidates, declared=declared
+        )
+    except textcodec.DecodeError as exc:
+        raise SourceError(str(exc)) from exc
+    # The text is UTF-8 now: its declaration must say so, or the parser would decode it again.
+    utf8 = decoded.text.encode("utf-8")
+    return _XML_DECL.sub(b'<?xml version="1.0" encoding="UTF-8"?>', utf8, count=1)
+
+
 def parse_feed(raw: bytes, *, lang: str, source_url: str) -> pl.DataFrame:
     """Parse one GIA RSS 2.0 feed into one row per release (deduplicated by link)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {sorted(LANGS)}, not {lang!r}")
-    root = _load_root(raw, source_url)
+    root = _load_root(_as_utf8(raw, lang, source_url), source_url)
     channel = root.find("channel") if root.tag == "rss" else None
     if channel is None:
         raise SourceError(
             f"GIA feed {source_url}: not RSS 2.0 (root <{root.tag}>, expected <rss><channel>)"
         )
     items = channel.findall("item")
+    if not items:
+        # A GIA feed always lists the latest releases: none means the format changed (an
+        # <item> renamed) or a broken export, never a quiet day; 0 rows must not pass as ok.
+        children = sorted({child.tag for child in channel})
+        raise SourceError(
+            f"GIA feed {source_url}: <channel> has no <item> elements (its elements: "
+            f"{', '.join(children) or 'none'}); a GIA press-release feed is never empty, so "
+            "its format has probably changed"
+        )
     # Item by item costs tens of microseconds each, whole columns a few milliseconds at all:
     # the live feeds (a few hundred items) go the first way, archives the second. Both give
     # the same frame (tests/sources/test_gia.py runs every feed through both).

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import polars as pl
 
-from flows.sources import http, urls
+from flows.sources import http, textcodec, urls
 from flows.sources.errors import SourceError
 
 API_URL = urls.HKMA_ER_EERI_ENDPERIOD
@@ -40,8 +40,12 @@ def _month(text: Any) -> date:
 
 def _load(raw: bytes, where: str) -> dict[str, Any]:
     try:
-        payload = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = textcodec.json_text(raw, f"HKMA {where}")
+    except textcodec.DecodeError as exc:
+        raise SourceError(str(exc)) from exc
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise SourceError(
             f"HKMA {where}: body is not complete JSON ({len(raw)} bytes; {exc}); "
             "probably truncated: fetch the page again"
@@ -131,7 +135,7 @@ def fetch_all(
         landed_pages.append(landed)
         raw = landed.path.read_bytes()
         page, datasize = parse_page(raw, where=landed.url)
-        records = len(json.loads(raw.decode("utf-8-sig"))["result"]["records"])
+        records = len(_load(raw, landed.url)["result"]["records"])
         frames.append(page)
         offset += records
         if offset >= datasize:

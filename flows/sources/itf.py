@@ -13,24 +13,10 @@ from typing import Any
 import httpx
 import polars as pl
 
-from flows.sources import http, urls
+from flows.sources import http, textcodec, urls
 from flows.sources.errors import SourceError
 
 URL_TEMPLATE = urls.ITF_ANNUAL_LIST
-
-# Order matters. UTF-8 (with or without BOM) is tried first: its strict decoder almost never
-# accepts bytes that were written in another encoding. Big5-HKSCS comes next because its
-# strict decoder rejects most Latin-1 text (an accented byte must be followed by a valid
-# trail byte), whereas cp1252 and iso-8859-1 accept nearly any byte and would quietly turn
-# Big5 into mojibake. cp1252 precedes iso-8859-1 because the Windows files use its curly
-# quotes (0x91-0x94) and it rejects the five undefined bytes; iso-8859-1 never fails, so it
-# is last. Every candidate is strict: no U+FFFD is ever produced.
-ENCODINGS = ("utf-8-sig", "big5hkscs", "cp1252", "iso-8859-1")
-# A CJK character wedged between two Latin letters ("R<CJK>eau") means Latin-1 text that
-# happened to form valid Big5 pairs, not Chinese.
-_LATIN_MISREAD = re.compile(
-    "[A-Za-z][\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff][A-Za-z]"
-)
 
 COLUMNS = {
     "no.": "no",
@@ -61,19 +47,12 @@ SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def decode(raw: bytes) -> str:
-    """Decode an ITF CSV whatever the year's encoding; never returns U+FFFD."""
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\ufffd" in text:
-            continue
-        if encoding == "big5hkscs" and _LATIN_MISREAD.search(text):
-            continue
-        return text
-    raise SourceError("ITF CSV: no candidate encoding decodes it without replacement characters")
+def decode(raw: bytes, source_url: str = "ITF CSV") -> str:
+    """Decode an ITF CSV by evidence (flows/sources/textcodec.py); a doubtful file is refused."""
+    try:
+        return textcodec.decode(raw, name=f"ITF {source_url}", candidates=textcodec.ENGLISH).text
+    except textcodec.DecodeError as exc:
+        raise SourceError(str(exc)) from exc
 
 
 # Header names as the lists print them, for messages.
@@ -131,7 +110,7 @@ def parse(raw: bytes, *, year: int, source_url: str) -> pl.DataFrame:
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, MAX_FIELD))  # a pasted remark may be megabytes long
     try:
-        return _parse(decode(raw), year, source_url)
+        return _parse(decode(raw, source_url), year, source_url)
     except csv.Error as exc:
         raise SourceError(f"ITF {source_url}: not valid CSV ({exc})") from exc
 

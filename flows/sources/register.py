@@ -15,19 +15,17 @@ import polars as pl
 import pyarrow as pa
 
 from flows.contracts import Contract
+from flows.sources import textcodec
 from flows.warehouse import insertion_order
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+HEADER_BYTES = 1 << 20  # a header line is far shorter; the rest of a 2 GB register is not read
 # A cell may hold a long quote or a pasted document. DuckDB's CSV reader holds a buffer of
 # twice this per thread: a larger limit costs memory on every read (1 GiB asked 2.5 GiB blocks).
 MAX_LINE_BYTES = 64 << 20
 csv.field_size_limit(min(sys.maxsize, MAX_LINE_BYTES))
-# Other single-byte-free encodings an analyst's spreadsheet may save as, to name in the message.
-_LEGACY_ENCODINGS = (
-    ("big5hkscs", "Big5-HKSCS (Traditional Chinese)"),
-    ("gb18030", "GB18030 (Simplified Chinese)"),
-    ("utf-16", "UTF-16"),
-)
+# iconv's names for the encodings the message may name.
+_ICONV = {"cp1252": "CP1252", "big5hkscs": "BIG5-HKSCS", "utf-16": "UTF-16", "utf-32": "UTF-32"}
 _DB: duckdb.DuckDBPyConnection | None = None
 _DB_LOCK = threading.Lock()
 
@@ -172,27 +170,31 @@ def column_name(text: str) -> str:
 
 
 def _not_utf8(shown: Path, raw: bytes, start: int) -> InputError:
-    """The message for a register that is not UTF-8: file, line, byte and what it looks like."""
+    """The message for a register that is not UTF-8: file, line, byte and what it looks like
+    (the encoding the evidence in flows/sources/textcodec.py picks, as for the other sources)."""
     line = raw[:start].count(b"\n") + 1
-    guess = ""
-    for encoding, label in _LEGACY_ENCODINGS:
-        try:
-            raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        guess = f"; it reads as {label}"
-        break
+    # A read cut inside a character is not evidence: whole lines only.
+    whole_lines = raw[: raw.rfind(b"\n") + 1] or raw
+    found = textcodec.guess(whole_lines, textcodec.ENGLISH)
+    guess = f"; it reads as {textcodec.label(found)}" if found else ""
+    iconv = _ICONV.get(found or "", "BIG5-HKSCS")
     return InputError(
         f"{shown}: line {line}: not UTF-8 (byte {start}: 0x{raw[start]:02x}{guess}); the register "
         "must be UTF-8: save it as 'CSV UTF-8' (Excel) or convert it, e.g. "
-        "iconv -f BIG5-HKSCS -t UTF-8"
+        f"iconv -f {iconv} -t UTF-8"
     )
+
+
+def header(path: Path, shown: Path | None = None) -> list[str]:
+    """Column names from the first record (BOM, spaces and full-width forms folded), as the
+    loader reads them; also the DQ schema check's reading (flows/reports/schema.py)."""
+    return _header(path, shown or path)
 
 
 def _header(path: Path, shown: Path) -> list[str]:
     """Column names from the first record (BOM, spaces and full-width forms folded)."""
     with path.open("rb") as fh:
-        head = fh.read(1 << 20)
+        head = fh.read(HEADER_BYTES)
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

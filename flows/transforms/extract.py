@@ -277,7 +277,13 @@ _JOB_MOD_CN = (
     r"(?:新增|新|本地|優質|优质|高質素|高质素|高質量|高质量|高端|高薪|全職|全职|直接|間接|间接"
     r"|相關|相关|就業|就业|研發|研发|科研|技術|技术|專業|专业|管理)"
 )
-_JOB_NUM_CN = rf"(?<![每第單单]){_NUM}"
+# Chinese releases group thousands with a space or thin space ("6 009個就業職位", "82 600人"; the
+# NFKC copy turns U+2009, U+202F and U+00A0 into a space). Only 1-3 digits then groups of exactly
+# three join, and never right after another digit group: "2023 年 5 月" and "3 5 7" stay apart.
+_SPACED = "[ \u00a0\u2009\u202f]"
+_NUM_SPACED = rf"(?<![0-9.])(?<![0-9]{_SPACED})[0-9]{{1,3}}(?:{_SPACED}[0-9]{{3}})+(?![0-9])"
+_NUM_CN_TEXT = rf"(?:{_NUM_SPACED}|{_NUM})"
+_JOB_NUM_CN = rf"(?<![每第單单]){_NUM_CN_TEXT}"
 _JOBS_CN_RE = re.compile(
     rf"(?:(?P<btw>介乎|介於|介于)|(?P<q>{_Q_CN})\s?)?"
     rf"(?P<n1>{_JOB_NUM_CN})(?P<m1>{_MID})?(?P<s1>[萬万])?"
@@ -288,7 +294,7 @@ _JOBS_CN_RE = re.compile(
 # "聘用超過500人", "招聘200人從事科研工作": "人" only counts after a hiring verb.
 _JOBS_CN_VERB_RE = re.compile(
     rf"(?:招聘|聘請|聘请|聘用|僱用|雇用|招募|聘)\s?"
-    rf"(?P<body>(?:(?P<q>{_Q_CN})\s?)?(?P<n1>{_NUM})(?P<m1>{_MID})?(?P<s1>[萬万])?"
+    rf"(?P<body>(?:(?P<q>{_Q_CN})\s?)?(?P<n1>{_NUM_CN_TEXT})(?P<m1>{_MID})?(?P<s1>[萬万])?"
     rf"(?P<post>{_MID})?(?:名|位)?(?P<post2>以上)?人)(?![民才員员])"
 )
 
@@ -459,7 +465,7 @@ def _number(token: str) -> Decimal:
     """Decimal value of an Arabic ("4,000", "6.9") or Chinese ("一萬") number token."""
     if token[0] in _CN_DIGIT or token[0] == "十":
         return Decimal(_cn_int(token))
-    return Decimal(token.replace(",", "").replace(" ", ""))
+    return Decimal(re.sub(r"[,\s]", "", token))
 
 
 def _scale(token: str | None) -> int:

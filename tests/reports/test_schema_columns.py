@@ -44,3 +44,21 @@ def test_json_keys_are_cached_by_content_and_refreshed_when_the_file_changes(
     path.write_text(json.dumps({"dataSet": [{"sv": "PE"}]}), encoding="utf-8")
     assert schema.snapshot_columns(snap, cache)["censtatd"] == {"215-16001.json": ["sv"]}
     assert list(json.loads(cache.read_text(encoding="utf-8")).values()) == [["sv"]]
+
+
+def test_register_header_is_read_as_the_loader_reads_it(tmp_path: Path) -> None:
+    """RELIABILITY.md's open item: a full-width header loads, so it is no schema change."""
+    from flows.contracts import contract
+    from flows.sources import register
+
+    spec = contract("raw.register_commitment")
+    names = [c.name for c in spec.source_columns]
+    shown = [n.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}) for n in names]  # full-width
+    shown[1] = "\u3000" + shown[1] + "\u00a0"  # ideographic and no-break spaces around a name
+    snap = tmp_path / "snap"
+    (snap / "register").mkdir(parents=True)
+    path = snap / "register" / "commitments.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (",".join(shown) + "\n").encode("utf-8"))
+    assert schema.file_columns(path) == register.header(path) == names
+    columns = schema.snapshot_columns(snap)
+    assert schema.schema_changes(columns, None, schema.register_contract()) == []

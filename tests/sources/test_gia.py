@@ -100,9 +100,11 @@ def test_release_id_variants(link: str, expected: str) -> None:
     assert gia.release_id(link) == expected
 
 
-def test_empty_channel_gives_an_empty_frame_with_the_schema() -> None:
-    df = gia.parse_feed(feed(""), lang="zh", source_url=URL)
-    assert df.height == 0 and df.schema == gia.SCHEMA
+def test_a_channel_without_items_fails_the_source() -> None:
+    # A GIA feed always lists the latest releases: an empty one is a changed format, not ok.
+    with pytest.raises(SourceError, match="no <item> elements") as err:
+        gia.parse_feed(feed(""), lang="zh", source_url=URL)
+    assert URL in str(err.value) and "format has probably changed" in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -193,7 +195,7 @@ def test_pair_releases_joins_english_and_chinese_by_release_id() -> None:
 
 def test_pair_releases_with_an_empty_side() -> None:
     en = gia.parse_feed(feed(item("A", LINK_A)), lang="en", source_url=URL)
-    pairs = gia.pair_releases(en, gia.parse_feed(feed(""), lang="zh", source_url=URL))
+    pairs = gia.pair_releases(en, pl.DataFrame(schema=gia.SCHEMA))
     assert pairs.height == 1 and pairs["link_zh"][0] is None
 
 

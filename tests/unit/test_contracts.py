@@ -236,6 +236,7 @@ def test_gx_suite_covers_the_register_checks(gx_context: Any) -> None:
         "ExpectCompoundColumnsToBeUnique",
         "ExpectColumnValuesToNotBeNull",
         "ExpectColumnValuesToMatchRegex",
+        "ExpectColumnValuesToNotMatchRegex",  # the derived text check on every text column
         "ExpectColumnValuesToBeInSet",
         "ExpectTableRowCountToBeBetween",
     }
@@ -245,7 +246,7 @@ def test_gx_suite_without_a_context() -> None:
     code = (
         "from flows.contracts import contract\n"
         "suite = contract('core.fx_rate').gx_suite()\n"
-        "assert len(suite.expectations) == 5\n"
+        "assert len(suite.expectations) == 7  # 5 declared + 2 text checks\n"
     )
     env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
     proc = subprocess.run(
@@ -331,8 +332,10 @@ def test_every_check_kind_is_parsed() -> None:
         {"regex": "^x$", "message": "a must be x"},
     ]
     c = parse_contract(_doc(checks=checks))
-    assert [ch.kind for ch in c.checks] == list(CHECK_KINDS)
-    assert c.checks[-1].args == {"pattern": "^x$", "message": "a must be x"}
+    # then the text check every VARCHAR column of a table gets (Contract.text_checks)
+    assert [ch.kind for ch in c.checks] == [*CHECK_KINDS, "clean_text"]
+    assert c.checks[-1].args["pattern"]
+    assert c.checks[-2].args == {"pattern": "^x$", "message": "a must be x"}
 
 
 # migrate ----------------------------------------------------------------------------------------

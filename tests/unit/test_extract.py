@@ -395,7 +395,8 @@ SCAN_TOKENS = [
     *TRICKY_TOKENS, "no fewer than ", "not  less\tthan  ", "in excess of\n", "a maximum of ",
     "approx. ", "U.S.$", "HKD ", "€", "約", "超過 ", "介乎", "至", "-", "1,234", "4 100", "A320 ",
     "x5", "between\u3000", "ſome ", "ıN EXCESS OF ", "  ", "high-quality ", "R&D ", "staff",
-    "hire ", "employing ", "recruit\u00a0", "people",
+    "hire ", "employing ", "recruit\u00a0", "people", "6 009", "82\u2009600", " 500", "個職位",
+    "聘用", "人",
 ]  # fmt: skip
 SCAN_TEXTS = st.lists(st.sampled_from(SCAN_TOKENS), max_size=30).map("".join)
 SCANS = [extract_module._MONEY_SCAN, extract_module._JOBS_EN_SCAN, extract_module._JOBS_CN_SCAN]
@@ -420,6 +421,39 @@ def test_scans_find_what_the_patterns_find(text: str) -> None:
             expected = scan.pattern.search(norm, start)
             found = extract_module._search(scan, norm, start)
             assert spans([found] if found else []) == spans([expected] if expected else [])
+
+
+# TEST VALUES: phrasings made for these tests in the form of Hong Kong government Chinese
+# releases, which group thousands with a space or thin space (the real quote "就業人數約82 600人"
+# is in ../shared/reference/macro_more.csv).
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("項目預計創造6 009個就業職位。", 6009),
+        ("項目預計創造6\u2009009個就業職位。", 6009),  # thin space
+        ("項目預計創造6\u202f009個職位。", 6009),  # narrow no-break space
+        ("項目預計創造6\u00a0009個職位。", 6009),  # no-break space
+        ("公司將聘用約82 600人。", 82600),
+        ("創造超過1 234 567個職位", 1234567),
+        ("創造12 345個職位", 12345),
+    ],
+)
+def test_chinese_numbers_with_a_space_between_thousands(text: str, value: int) -> None:
+    [jobs] = extract(text).jobs
+    assert jobs.value == value, jobs
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("2023 年 5 月創造300個職位", [300]),  # a year, a month, then the count: never 20235
+        ("第3 5 7個職位", [7]),  # single digits are not thousands groups
+        ("2023 500個職位", [500]),  # a four-digit first group never joins
+        ("12 3456個職位", [3456]),  # nor a group of four after the space
+    ],
+)
+def test_separate_numbers_with_spaces_stay_apart(text: str, values: list[int]) -> None:
+    assert [j.value for j in extract(text).jobs] == values
 
 
 def test_lead_ins_fit_the_scan_bounds() -> None:
