@@ -69,7 +69,7 @@ def test_a_failing_source_does_not_stop_the_others(
         main(["run", "--live", "--warehouse", str(wh), "--reports-dir", str(tmp_path / "r")]) == 0
     )
     out = capsys.readouterr().out
-    assert "Source hkma failed" in out and "err_code='0010'" in out
+    assert "1 failed source" in out and "  - hkma: failed: " in out and "err_code='0010'" in out
     assert _count(wh, "SELECT count(*) FROM core.fx_rate") == 0, "nothing half-loaded"
     assert _count(wh, "SELECT count(*) FROM core.macro_indicator") > 0
     assert _count(wh, "SELECT count(*) FROM core.investment_commitment") > 0
