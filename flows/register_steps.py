@@ -131,6 +131,7 @@ class Checked:
     outcome: Outcome
     quarantined: int = 0
     duplicates: int = 0
+    overridden: int = 0
     staged: int = 0  # rows in the staged parts
     warnings: list[str] = field(default_factory=list)
     companies: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -145,6 +146,7 @@ class _Part:
     rows: int
     quarantined: int = 0
     duplicates: int = 0
+    overridden: int = 0
     staged_rows: int = 0
     names: pl.DataFrame | None = None  # first row of each company name, with _f and line
     sample: pl.DataFrame | None = None  # amount_sample's rows, with _f and line
@@ -205,6 +207,7 @@ class _Parts:
             found.quarantine = _park(quarantine, self.scratch / f"quarantine-{k:05d}.parquet")
         found.quarantined = quarantine.select("source_file_sha256", "line").n_unique()
         found.duplicates = staged.duplicates
+        found.overridden = staged.overridden
         found.staged_rows = staged.commitments.height
         ordered = staged.commitments.with_columns(
             pl.col("source_file_sha256")
@@ -295,6 +298,7 @@ def check_and_stage(
             raise p.Blocked(f"register failed block check(s): {blocked}")
         checked.quarantined = sum(f.quarantined for f in found)
         checked.duplicates = sum(f.duplicates for f in found)
+        checked.overridden = sum(f.overridden for f in found)
         checked.staged = sum(f.staged_rows for f in found)
         everyone = pl.concat([f.names for f in found if f.names is not None]).sort("_f", "line")
         checked.companies = company_table(company_names(everyone), work.book)
@@ -466,4 +470,5 @@ def merge(
     counts.loaded = checked.staged - counts.unchanged
     counts.quarantined = checked.quarantined
     counts.duplicates = checked.duplicates
+    counts.overridden = checked.overridden
     counts.warnings += checked.warnings

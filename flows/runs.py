@@ -31,6 +31,7 @@ class SourceCounts:
     unchanged: int = 0
     duplicates: int = 0
     removed: int = 0  # register: commitments that left it, closed by this run
+    overridden: int = 0  # register: rows a later file (the analyst's folder) restates
     status: str = "ok"
     message: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -93,6 +94,8 @@ class RunSummary:
             f"{self.total('quarantined')} quarantined, {self.total('unchanged')} unchanged, "
             f"{self.total('duplicates')} duplicates"
         )
+        if self.total("overridden"):
+            counts += f", {self.total('overridden')} overridden by a later file"
         if self.total("removed"):
             counts += f", {self.total('removed')} left the register (closed)"
         failed = sum(1 for s in self.sources if s.status == "failed")
@@ -137,6 +140,7 @@ class RunSummary:
             rows_unchanged=self.total("unchanged"),
             rows_duplicate=self.total("duplicates"),
             rows_removed=self.total("removed"),
+            rows_overridden=self.total("overridden"),
             landed_new=self.landed_new,
             summary=self.headline(),
             warnings=self.warnings,

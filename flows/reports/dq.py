@@ -45,14 +45,14 @@ def dq_markdown(payload: dict[str, Any]) -> str:
         *(["", notes] if notes else []),
         "",
         "| source | status | files | unchanged files | rows in | loaded | quarantined"
-        " | unchanged | duplicates |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | unchanged | duplicates | overridden | left the register |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in payload["sources"]:
         lines.append(
             f"| {s['source']} | {s['status']} | {s['files']} | {s['files_unchanged']} | "
             f"{s['rows_in']} | {s['loaded']} | {s['quarantined']} | {s['unchanged']} | "
-            f"{s['duplicates']} |"
+            f"{s['duplicates']} | {s.get('overridden', 0)} | {s.get('removed', 0)} |"
         )
     for source, results in payload["checks"].items():
         lines += ["", f"## Checks: {source}", "", "| check | severity | result | failing |"]

@@ -24,6 +24,8 @@ COUNT_COLS = [
     Col("loaded", "loaded", lambda v, _r: esc(integer(v)), num=True),
     Col("quarantined", "quarantined", lambda v, _r: esc(integer(v)), num=True),
     Col("duplicates", "duplicates", lambda v, _r: esc(integer(v)), num=True),
+    Col("overridden", "overridden", lambda v, _r: esc(integer(v)), num=True),
+    Col("removed", "left the register", lambda v, _r: esc(integer(v)), num=True),
     Col("unchanged", "unchanged", lambda v, _r: esc(integer(v)), num=True),
     Col(
         "message",

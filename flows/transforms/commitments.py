@@ -34,6 +34,7 @@ class Staged:
     companies: pl.DataFrame
     rejects: pl.DataFrame  # source_file_sha256, line, check_name, reason
     duplicates: int
+    overridden: int = 0  # rows whose commitment_id a later register file restates
 
 
 def row_content(columns: list[str]) -> pl.Expr:
@@ -111,6 +112,10 @@ def stage(
         "commitment_id", pl.col("source_file").alias("_kept_file"), pl.col("line").alias("_kept")
     )
     superseded = typed.filter(~is_last).join(kept, on="commitment_id")
+    # A later file restating a key (the analyst's folder updating a bundled commitment) is an
+    # override, counted, not a conflict to quarantine every night; a repeat within one file is.
+    overrides = superseded.filter(pl.col("source_file") != pl.col("_kept_file"))
+    superseded = superseded.filter(pl.col("source_file") == pl.col("_kept_file"))
     kept_note = pl.format(
         "commitment_id {} appears again in {} line {}, which is kept",
         "commitment_id",
@@ -138,7 +143,7 @@ def stage(
     else:
         companies = pl.DataFrame(schema=COMPANY_SCHEMA)
         typed = company_ids(typed, book)
-    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates)
+    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates, overrides.height)
 
 
 CROSS_CHECK_LIMIT = 20_000  # distinct amount texts read per run; beyond it the check is sampled

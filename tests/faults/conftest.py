@@ -45,8 +45,10 @@ def source(payload: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def balanced(counts: dict[str, Any]) -> bool:
-    """Rows in = loaded + quarantined + duplicates + unchanged (nothing lost, nothing twice)."""
+    """Rows in = loaded + quarantined + duplicates + overridden + unchanged (nothing lost,
+    nothing twice)."""
     parts = counts["loaded"] + counts["quarantined"] + counts["duplicates"] + counts["unchanged"]
+    parts += counts.get("overridden", 0)
     return bool(counts["rows_in"] == parts)
 
 

@@ -73,7 +73,7 @@ def _run(
         "SELECT source_file, line, check_name, reason, raw FROM meta.quarantine "
         "WHERE source = 'register' ORDER BY ALL",
     )
-    keep = ("loaded", "quarantined", "duplicates", "unchanged", "rows_in", "warnings")
+    keep = ("loaded", "quarantined", "duplicates", "overridden", "unchanged", "rows_in", "warnings")
     return {
         "counts": {k: register[k] for k in keep},
         "balanced": balanced(register),
@@ -91,8 +91,9 @@ def test_parts_of_three_rows_equal_the_whole(
     parts = _run(snap, tmp_path / "parts", "3", monkeypatch)
     assert whole["balanced"] and parts["balanced"]
     counts = whole["counts"]
-    # Two bad rows, a bad date and the superseded first row of the revised key; two repeats.
-    assert (counts["quarantined"], counts["duplicates"]) == (4, 2), counts
+    # Two bad rows and a bad date; two repeats; the first row of the key the later file revises
+    # is overridden (counted, not quarantined).
+    assert (counts["quarantined"], counts["duplicates"], counts["overridden"]) == (3, 2, 1), counts
     assert any("Widgets" in w for w in counts["warnings"]), counts["warnings"]
     assert [c for c in whole["checks"] if not c[1]], "the edited rows fail checks"
     for key in ("counts", "checks", "quarantine"):

@@ -314,3 +314,31 @@ def test_a_commitment_that_leaves_the_register_is_counted_and_leaves_the_page(
         assert con.execute(
             "SELECT rows_removed FROM meta.run ORDER BY started_at DESC LIMIT 1"
         ).fetchall() == [(1,)]
+
+
+def test_an_update_from_the_analysts_folder_is_an_override_not_a_quarantine(
+    paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A row in the analyst's folder with a bundled commitment_id updated it, but the bundled row
+    # went to meta.quarantine as a repeated key on every run.
+    with (snapshot_dir() / "register" / "commitments.csv").open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames or [], list(reader)
+    row = next(r for r in rows if r["commitment_id"] == "j2-semiconductor-2023-10")
+    row["status"] = "construction"  # a test edit, not a real status
+    folder = Path(os.environ["HKAM_DATA_DIR"]) / "register"
+    folder.mkdir(parents=True)
+    with (folder / "updates.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow(row)
+    args = ["run", "--warehouse", str(paths["warehouse"]), "--reports-dir", str(paths["reports"])]
+    assert main(args) == 0
+    assert "1 overridden by a later file" in capsys.readouterr().out
+    with duckdb.connect(str(paths["warehouse"]), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
+        assert con.execute(
+            "SELECT status FROM core.investment_commitment "
+            "WHERE commitment_id = 'j2-semiconductor-2023-10'"
+        ).fetchall() == [("construction",)]
+        assert con.execute("SELECT rows_overridden FROM meta.run").fetchall() == [(1,)]
