@@ -136,7 +136,13 @@ SOURCES = (
     OfficialSource("itf", "itf/annuallist_*_e.csv", "core.funding_approval", _itf, True, 366),
     OfficialSource("gia", "gia/general_*.xml", "raw.gia_item", _gia, False, 1),
     OfficialSource(
-        "published", "published/*.csv", "core.macro_indicator", _published, False, 366,
-        owned=True, landed_as=published.RAW,
+        "published",
+        "published/*.csv",
+        "core.macro_indicator",
+        _published,
+        False,
+        366,
+        owned=True,
+        landed_as=published.RAW,
     ),
 )
