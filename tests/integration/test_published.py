@@ -142,7 +142,9 @@ def test_the_employment_mart_holds_the_divisions_and_no_total(paths: dict[str, P
     assert food_2015 == [25400]  # ../shared/reference/manufacturing_employment_by_division.csv
 
 
-def test_the_published_folder_is_part_of_the_run_inputs(snapshot_copy: Path, tmp_path: Path) -> None:
+def test_the_published_folder_is_part_of_the_run_inputs(
+    snapshot_copy: Path, tmp_path: Path
+) -> None:
     landing = tmp_path / "landing"
     before = run_inputs([snapshot_copy], landing, None, hash_new=True)
     assert any(name.startswith("0/published/") for name in before.stamps)
