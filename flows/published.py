@@ -42,7 +42,7 @@ def load_published(
         counts.rows_in = counts.unchanged = p.unchanged_rows(con, landed)
         counts.status = "unchanged"
         return None
-    raw = _read(landed, load_id)
+    raw = _read(spec, landed, manifest, load_id)
     counts.rows_in = raw.height
     checked = contract(published.RAW)
     cols = checked.column_names
@@ -96,12 +96,14 @@ def load_published(
     return outcome
 
 
-def _read(landed: list[p.LandedFile], load_id: str) -> pl.DataFrame:
+def _read(
+    spec: OfficialSource, landed: list[p.LandedFile], manifest: Manifest, load_id: str
+) -> pl.DataFrame:
     """Every landed file's rows, with file, sha256, line (header = line 1) and run."""
     frames = []
     for f in p.distinct_files(landed):
         try:
-            rows = published.parse(f.landed_path.read_bytes(), str(f.path))
+            rows = spec.parse(f.path, f.landed_path.read_bytes(), manifest)
         except pl.exceptions.PolarsError as exc:
             raise SourceError(f"{f.path}: cannot read as CSV: {exc}") from exc
         frames.append(

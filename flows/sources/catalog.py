@@ -87,7 +87,7 @@ def _censtatd(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
 
 
 def _published(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
-    return published.parse(raw, str(path))  # flows/published.py loads these (owned=True)
+    return published.parse(raw, str(path))  # loaded as a whole set by flows/published.py
 
 
 def _hkma(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
