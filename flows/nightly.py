@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline as p
 from flows import progress, webhook
+from flows import published as pub
 from flows import register_steps as reg
 from flows import warehouse as wh
 from flows.contracts import contract
@@ -37,10 +38,11 @@ check_register = task(name="validate and transform register", cache_policy=NO_CA
 load_register = task(name="load register", cache_policy=NO_CACHE)(reg.merge)
 propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
 load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
+load_published = task(name="load published figures", cache_policy=NO_CACHE)(pub.load_published)
 build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
 
 
-TABLES = {spec.name: spec.table for spec in SOURCES}
+TABLES = {spec.name: spec.checked_table for spec in SOURCES}
 
 
 def _say(message: str) -> None:
@@ -64,7 +66,7 @@ def _official(
         folder = landing / "live" / run.run_id
         fetched = fetch_live(folder, settings, _next_hkma_month(con), only)
         failed = fetched.errors
-    manifest = Manifest.read(folder)
+    manifest, own = Manifest.read(folder), Manifest.read(settings.snapshot_dir)
     outcomes: dict[str, Outcome] = {}
     for spec in SOURCES:
         if only is not None and spec.name not in only:
@@ -75,9 +77,12 @@ def _official(
             counts.status, counts.message = "failed", failed[spec.name]
             _say(f"{spec.name}: FAILED: {failed[spec.name]}")
             continue
-        files = sorted(folder.glob(spec.pattern))
+        # Analyst-owned files live in the snapshot, live run or not.
+        where, cited = (settings.snapshot_dir, own) if spec.owned else (folder, manifest)
+        files = sorted(where.glob(spec.pattern))
+        load = load_published if spec.owned else load_official
         try:
-            outcome = load_official(con, spec, files, landing, manifest, counts, run.run_id, now)
+            outcome = load(con, spec, files, landing, cited, counts, run.run_id, now)
         except (SourceError, p.InputError) as exc:
             counts.status, counts.message = "failed", str(exc)
             counts.loaded = counts.quarantined = 0

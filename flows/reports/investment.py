@@ -10,25 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.reports import charts as ch
 from flows.reports import commitments as cm
-from flows.reports.charts import PALETTE, Point, PointSeries, Series, esc
+from flows.reports.charts import esc
 from flows.reports.commitments import cluster_names
+from flows.reports.context import context_section
 from flows.reports.freshness import FRESH_COLS, freshness_rows, freshness_state, lag_notes
 from flows.reports.freshness import LEAD as FRESH_LEAD
 from flows.reports.html import (
-    Col,
     Row,
-    badge,
     card,
-    integer,
-    link,
-    money,
-    number,
     page,
     table,
     when,
-    year_cell,
 )
 from flows.reports.unconverted import UNCONVERTED_SQL
 
@@ -41,6 +34,7 @@ EXPORTS = (
     "largest_investors",
     "commitment_pipeline",
     "manufacturing_share_gdp",
+    "manufacturing_employment_by_division",
     "macro_first_and_latest",
     "funding_by_programme_year",
     "source_freshness",
@@ -50,8 +44,6 @@ EXPORTS = (
 EXPORT_ORDER = {"largest_commitments": "rank", "commitment_counted": "commitment_id"}
 # Columns that change with every run (landing times): left out of golden-file comparisons.
 RUN_DEPENDENT = {"source_freshness": ("first_landed_at", "last_landed_at")}
-
-TARGET_SOURCE = "https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm"
 
 
 # What the page reads of each mart (the exports hold every mart whole): long lists only their
@@ -64,6 +56,8 @@ PAGE_QUERIES = {
     "NULLS LAST, counted_jobs DESC NULLS LAST, company_id LIMIT {limit}",
     "commitment_pipeline": "SELECT * FROM marts.commitment_pipeline",
     "manufacturing_share_gdp": "SELECT * FROM marts.manufacturing_share_gdp",
+    "manufacturing_employment_by_division": "SELECT * FROM "
+    "marts.manufacturing_employment_by_division",
     "macro_first_and_latest": "SELECT * FROM marts.macro_first_and_latest "
     "WHERE indicator = 'real_gdp_growth' AND freq = 'Y'",
     "funding_by_programme_year": "SELECT * FROM marts.funding_by_programme_year",
@@ -96,22 +90,6 @@ def _rows(data: dict[str, Any], name: str, limit: int | None = None) -> list[Row
     return rows
 
 
-def _money(prefix: str = "HK$") -> Any:
-    return lambda v, _r: esc(money(v, prefix))
-
-
-def _int(v: Any, _r: Row) -> str:
-    return esc(integer(v))
-
-
-def _year_cell(v: Any, r: Row) -> str:
-    return year_cell(v, r)
-
-
-def _badge(v: Any, _r: Row) -> str:
-    return badge(v)
-
-
 def header_html(title: str, run: dict[str, Any], fresh: list[Row], links: str) -> str:
     """The dark page header: title, run id and time, and one line of landing and data status."""
     state = freshness_state(fresh)
@@ -134,9 +112,6 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     investors = _rows(data, "largest_investors", limit=PAGE_ROWS)
     unconverted = _rows(data, "unconverted")
     pipeline = _rows(data, "commitment_pipeline")
-    share = _rows(data, "manufacturing_share_gdp")
-    macro = data["frames"]["macro_first_and_latest"].to_dicts()
-    funds = _rows(data, "funding_by_programme_year")
     fresh = freshness_rows(_rows(data, "source_freshness"), now)
     run = data.get("run") or {}
 
@@ -155,7 +130,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     sections.append(cm.jobs_section(jobs, names))
     sections.append(cm.largest_section(largest, investors, unconverted, names))
     sections.append(cm.pipeline_section(pipeline))
-    sections.append(_context_section(share, macro, funds))
+    sections.append(context_section(data))
     sections.append(_exports_section(data["counts"]))
 
     links = "".join(
@@ -172,144 +147,6 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     ) + ('<a href="dq.html">Data quality</a>' if data.get("dq_link", True) else "")
     title = "Hong Kong advanced manufacturing: investment and jobs committed"
     return page(title, header_html(title, run, fresh, links), "".join(sections))
-
-
-def _context_section(share: list[Row], macro: list[Row], funds: list[Row]) -> str:
-    """Manufacturing share of GDP against the targets, real GDP growth vintages, ITF approvals."""
-    actual = [r for r in share if r["kind"] == "actual" and r["value_pct"] is not None]
-    stated = [r for r in share if r["kind"] == "stated"]
-    targets = [r for r in share if r["kind"] == "target"]
-    years = [r["year"] for r in share] or [2022, 2032]
-    series = []
-    if actual:
-        series.append(
-            PointSeries(
-                "official series (C&SD, latest vintage)",
-                [Point(r["year"], r["value_pct"]) for r in actual],
-                "#14324f",
-            )
-        )
-    series.append(
-        PointSeries(
-            "stated level (about)",
-            [Point(r["year"], r["value_pct"], r["label"]) for r in stated],
-            "#6b7785",
-            line=False,
-        )
-    )
-    series.append(
-        PointSeries(
-            "government target",
-            [Point(r["year"], r["value_pct"], r["label"]) for r in targets],
-            "#c63d3d",
-            line=False,
-            marker="diamond",
-        )
-    )
-    note = "" if actual else "The official share-of-GDP series is not in the warehouse yet"
-    share_chart = ch.xy_chart(
-        "Manufacturing share of GDP against the government's targets, % of GDP",
-        series,
-        (min(min(years), 2015) - 0.5, max(max(years), 2032) + 0.5),
-        max([r["value_pct"] or 0 for r in share] + [1.0]),
-        fmt=lambda v: f"{v:g}%",
-        unit="% of GDP",
-        note=note,
-    )
-    missing = (
-        ""
-        if actual
-        else '<p class="callout"><b>Not in the warehouse yet:</b> manufacturing\'s share of GDP '
-        "(C&amp;SD; the web-table id has not been found). Only the government's stated level "
-        "and targets are shown; the chart fills in once core.macro_indicator holds "
-        "<code>manufacturing_share_gdp</code>.</p>"
-    )
-    share_cols = [
-        Col("year", "year", _year_cell),
-        Col("kind", "kind"),
-        Col("value_pct", "% of GDP", lambda v, _r: esc(number(v, 1)), num=True),
-        Col("label", "what"),
-        Col("source_url", "source", lambda v, _r: link(v)),
-    ]
-
-    gdp = [r for r in macro if r["indicator"] == "real_gdp_growth" and r["freq"] == "Y"]
-    gdp_years = sorted({str(r["period"]) for r in gdp})
-    first = {str(r["period"]): r["first_value"] for r in gdp}
-    latest = {str(r["period"]): r["latest_value"] for r in gdp}
-    gdp_chart = ch.signed_bars(
-        "Real GDP growth, % year on year: first release and latest",
-        gdp_years,
-        [
-            Series("first release", [first.get(y) for y in gdp_years], "#9db9d8"),
-            Series("latest", [latest.get(y) for y in gdp_years], "#1f6fb4"),
-        ],
-        unit="% yoy",
-    )
-    gdp_cols = [
-        Col("period", "year"),
-        Col("table_id", "C&SD table"),
-        Col("first_value", "first release %", lambda v, _r: esc(number(v, 1)), num=True),
-        Col("first_vintage", "released", lambda v, _r: esc(when(v)[:10])),
-        Col("latest_value", "latest %", lambda v, _r: esc(number(v, 1)), num=True),
-        Col("latest_vintage", "latest vintage", lambda v, _r: esc(when(v)[:10])),
-        Col("vintages", "vintages", _int, num=True),
-        Col("revised", "revised", lambda v, _r: "revised" if v else ""),
-    ]
-
-    programmes = sorted({str(r["programme"]) for r in funds})
-    fund_years = sorted({str(r["year"]) for r in funds})
-    fund_chart = ch.bar_chart(
-        "Innovation and Technology Fund approvals by programme and year, HK$",
-        fund_years,
-        [
-            Series(
-                p,
-                [
-                    sum(
-                        r["funds_current_hkd"] or 0
-                        for r in funds
-                        if str(r["programme"]) == p and str(r["year"]) == y
-                    )
-                    for y in fund_years
-                ],
-                PALETTE[i % len(PALETTE)],
-            )
-            for i, p in enumerate(programmes)
-        ],
-        fmt=lambda v: money(v),
-        height=240,
-    )
-    fund_cols = [
-        Col("programme", "programme"),
-        Col("year", "year", _year_cell),
-        Col("projects", "projects", _int, num=True),
-        Col("funds_approved_hkd", "approved", _money(), num=True),
-        Col("revised_funds_approved_hkd", "revised", _money(), num=True),
-        Col("funds_current_hkd", "current", _money(), num=True),
-    ]
-    body = (
-        "<h3>Manufacturing's share of GDP and the targets</h3>"
-        '<p class="note">Targets stated by the Secretary for Innovation, Technology and Industry '
-        f"on 22 Dec 2022: about 1% of GDP then, 1.5% in five years, about 5% in a decade "
-        f"({link(TARGET_SOURCE, 'RTHK')}).</p>"
-        f'{missing}<div class="chart-wrap">{share_chart}</div>'
-        + table(share_cols, share, "marts.manufacturing_share_gdp")
-        + '<h3>Real GDP growth: first release and latest</h3><div class="chart-wrap">'
-        + gdp_chart
-        + "</div>"
-        + table(gdp_cols, gdp, "marts.macro_first_and_latest (real_gdp_growth, annual)")
-        + '<h3>Fund approvals by programme and year</h3><div class="chart-wrap">'
-        + fund_chart
-        + "</div>"
-        + table(fund_cols, funds, "marts.funding_by_programme_year")
-    )
-    return card(
-        "context",
-        "Official context",
-        "Official statistics beside the commitments: does manufacturing grow?",
-        body,
-        chart=True,
-    )
 
 
 def _exports_section(counts: dict[str, int]) -> str:

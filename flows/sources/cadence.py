@@ -71,6 +71,16 @@ SCHEDULES: dict[str, Schedule] = {
         ),
         landing_days=1,
     ),
+    "published": Schedule(
+        cadence_days=366,
+        lag_days=183,
+        lag_basis=(
+            "figures analysts copy from publications (published/figures.csv): the Hong Kong "
+            "Yearbook's appendix tables and C&SD's annual series cover a calendar year; half a "
+            "year to publish them and add them here is our assumption"
+        ),
+        landing_days=366,
+    ),
     "register": Schedule(
         cadence_days=120,
         lag_days=30,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.sources import censtatd, gia, hkma, itf
+from flows.sources import censtatd, gia, hkma, itf, published
 from flows.sources.errors import SourceError
 
 Parser = Callable[[Path, bytes, "Manifest"], pl.DataFrame]
@@ -59,6 +59,15 @@ class OfficialSource:
     table: str
     parse: Parser
     upsert: bool  # True: a newer file replaces rows on the grain; False: rows only accumulate
+    # Analyst-owned (the published figures): read from the snapshot even on a live run, checked
+    # against `landed_as` and loaded as a whole set by flows/published.py.
+    owned: bool = False
+    landed_as: str | None = None
+
+    @property
+    def checked_table(self) -> str:
+        """The contract whose checks the source's rows are validated against."""
+        return self.landed_as or self.table
 
 
 def _censtatd(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
@@ -70,7 +79,17 @@ def _censtatd(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
     if vintage is None:
         vintage = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     url = censtatd.source_url(info.table_id)
-    return censtatd.parse(raw, table_id=info.table_id, source_url=url, vintage=vintage)
+    frame = censtatd.parse(raw, table_id=info.table_id, source_url=url, vintage=vintage)
+    # Published figures share core.macro_indicator: API rows say so (basis, edition: none).
+    return frame.with_columns(
+        pl.lit("official_api").alias("kind"),
+        pl.lit(None, pl.String).alias("basis"),
+        pl.lit(None, pl.String).alias("edition"),
+    )
+
+
+def _published(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
+    return published.parse(raw, str(path))  # loaded as a whole set by flows/published.py
 
 
 def _hkma(path: Path, raw: bytes, manifest: Manifest) -> pl.DataFrame:
@@ -118,4 +137,13 @@ SOURCES = (
     OfficialSource("hkma", "hkma/*.json", "core.fx_rate", _hkma, True),
     OfficialSource("itf", "itf/annuallist_*_e.csv", "core.funding_approval", _itf, True),
     OfficialSource("gia", "gia/general_*.xml", "raw.gia_item", _gia, False),
+    OfficialSource(
+        "published",
+        "published/*.csv",
+        "core.macro_indicator",
+        _published,
+        False,
+        owned=True,
+        landed_as=published.RAW,
+    ),
 )

@@ -29,12 +29,19 @@ def test_run_writes_every_report(bundled_run: Run) -> None:
     ):
         assert path.exists(), path
     dq = json.loads((run_dir / "dq.json").read_text(encoding="utf-8"))
-    assert {f["source"] for f in dq["freshness"]} == {"register", "censtatd", "hkma", "itf", "gia"}
+    assert {f["source"] for f in dq["freshness"]} == {
+        "register",
+        "censtatd",
+        "hkma",
+        "itf",
+        "gia",
+        "published",
+    }
     assert all(f["landing_status"] == "fresh" for f in dq["freshness"])
     assert dq["trend"][0]["run_id"] == bundled_run.run_id
     assert dq["schema"]["changes"] == []  # the bundled register matches its contract
     html = (bundled_run.latest / "index.html").read_text(encoding="utf-8")
-    assert "not in the warehouse yet" in html and "1680966-20221222" in html
+    assert "published at basic prices" in html and "1680966-20221222" in html
     assert bundled_run.run_id in html
 
 

@@ -44,7 +44,11 @@ def test_live_run_loads_every_source(
         == 7
     )
     assert (
-        _count(wh, "SELECT count(*) FROM core.macro_indicator WHERE indicator LIKE '%manufactur%'")
+        _count(
+            wh,
+            "SELECT count(*) FROM core.macro_indicator WHERE indicator LIKE '%manufactur%' "
+            "AND kind = 'official_api'",
+        )
         > 0
     )
     assert _count(wh, "SELECT count(*) FROM core.funding_approval WHERE year = 2023") == 2
@@ -71,7 +75,7 @@ def test_a_failing_source_does_not_stop_the_others(
     out = capsys.readouterr().out
     assert "1 failed source" in out and "  - hkma: failed: " in out and "err_code='0010'" in out
     assert _count(wh, "SELECT count(*) FROM core.fx_rate") == 0, "nothing half-loaded"
-    assert _count(wh, "SELECT count(*) FROM core.macro_indicator") > 0
+    assert _count(wh, "SELECT count(*) FROM core.macro_indicator WHERE kind = 'official_api'") > 0
     assert _count(wh, "SELECT count(*) FROM core.investment_commitment") > 0
 
 

@@ -132,6 +132,7 @@ def test_tables_have_their_grain_as_primary_key_unless_checked(
     assert checked == {
         "raw.register_commitment",
         "raw.gia_item",
+        "raw.published_figure",
         "core.macro_indicator",
         "core.investment_commitment_history",
     }

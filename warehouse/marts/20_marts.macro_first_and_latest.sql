@@ -15,5 +15,6 @@ SELECT
     count(*)::BIGINT AS vintages,
     arg_min(value, vintage) IS DISTINCT FROM arg_max(value, vintage) AS revised
 FROM core.macro_indicator
+WHERE table_id <> 'published'  -- API releases only: published figures carry editions, not releases
 GROUP BY indicator, table_id, dims, freq, period, period_start
 ORDER BY indicator, dims, period_start, freq, period;

@@ -1,24 +1,24 @@
--- marts.manufacturing_share_gdp: manufacturing's share of GDP (latest vintage, when the warehouse
--- holds the series as indicator manufacturing_share_gdp) beside the government's stated level and
--- targets (Secretary for Innovation, Technology and Industry, 22 Dec 2022).
+-- marts.manufacturing_share_gdp: manufacturing's share of GDP as published at basic prices (latest
+-- vintage of each year), beside the government's stated level and its targets, each row with its
+-- basis and source. The figures are the published-figures file's rows (core.macro_indicator,
+-- table_id 'published'). The older factor-cost figures are another basis and never enter:
+-- a share at factor cost is not a point of the basic-prices series.
 CREATE OR REPLACE TABLE marts.manufacturing_share_gdp AS
-WITH actual AS (
-    SELECT year(period_start)::INTEGER AS year, arg_max(value, vintage) AS value_pct,
-           arg_max(source_url, vintage) AS source_url
+WITH figures AS (
+    SELECT year(period_start)::INTEGER AS year, kind, basis, value, edition, publication,
+           confidence, source_url, quote,
+           coalesce(edition, '') AS newest  -- an edition year or date; none sorts first
     FROM core.macro_indicator
-    WHERE indicator = 'manufacturing_share_gdp' AND freq = 'Y'
-    GROUP BY ALL
-),
-stated(year, kind, value_pct, label, source_url) AS (
-    VALUES
-    (2022, 'stated', 1.0, 'about 1% of GDP in 2022 (SITI, 22 Dec 2022)',
-     'https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm'),
-    (2027, 'target', 1.5, 'target: 1.5% of GDP in five years (SITI, 22 Dec 2022)',
-     'https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm'),
-    (2032, 'target', 5.0, 'target: about 5% of GDP in a decade (SITI, 22 Dec 2022)',
-     'https://news.rthk.hk/rthk/en/component/k2/1680966-20221222.htm')
+    WHERE indicator = 'manufacturing_share_gdp' AND table_id = 'published' AND freq = 'Y'
+      AND ((kind = 'published' AND basis = 'basic_prices') OR kind IN ('stated', 'target'))
 )
-SELECT year, 'actual' AS kind, value_pct, 'C&SD, latest vintage' AS label, source_url FROM actual
-UNION ALL
-SELECT year, kind, value_pct, label, source_url FROM stated
+SELECT year, kind, any_value(basis) AS basis,
+       arg_max(value, newest) AS value_pct,
+       arg_max(edition, newest) AS vintage,
+       arg_max(publication, newest) AS publication,
+       arg_max(confidence, newest) AS confidence,
+       arg_max(source_url, newest) AS source_url,
+       arg_max(quote, newest) AS quote
+FROM figures
+GROUP BY year, kind
 ORDER BY year, kind;
