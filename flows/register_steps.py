@@ -29,11 +29,13 @@ from flows.contracts import Check, contract, sql_literal
 from flows.runs import SourceCounts
 from flows.sources.register import empty_table, insert_register
 from flows.transforms.commitments import (
+    BUSINESS_COLUMNS,
     CROSS_CHECK_LIMIT,
     amount_sample,
     stage,
     stated_text_mismatches,
 )
+from flows.transforms.dates import NUMERAL_DATE
 from flows.transforms.entities import CompanyBook, company_names, company_table
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy, unmapped_labels
@@ -51,6 +53,7 @@ KEY = "commitment_id"  # rows are split into parts by it
 FILES = "register_run_files"  # temp table: this run's register files (sha, name, ord)
 STAGED = "stage_commitment"  # temp view over the staged parts that the merge SQL reads
 KEYS = "landed_keys"  # temp view: every key in the landed register, quarantined rows included
+SWAPS = "register_date_swaps"  # temp table: staged rows that only swap a held date's day/month
 BOUNDS_SAMPLE = 200_000  # keys sampled to place the part bounds
 
 
@@ -136,6 +139,7 @@ class Checked:
     warnings: list[str] = field(default_factory=list)
     companies: pl.DataFrame = field(default_factory=pl.DataFrame)
     staged_in: Path | None = None  # the staged parts' folder; merge removes it
+    staged_files: list[Path] = field(default_factory=list)  # the parts' Parquet files
 
 
 @dataclass
@@ -170,6 +174,7 @@ class _Parts:
     book: CompanyBook
     order: dict[str, int]  # file sha -> read order
     sample_limit: int
+    month_first: frozenset[str] = frozenset()  # files whose numeral dates are m/d/yyyy
     fetching: threading.Lock = field(default_factory=threading.Lock)
     stop: bool = False  # a block check failed: later parts are validated, not staged
 
@@ -192,7 +197,10 @@ class _Parts:
             return found
         bad = outcome.quarantined_rows()
         passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
-        staged = stage(passing, self.fx, self.taxonomy, self.book, company_rows=False)
+        staged = stage(
+            passing, self.fx, self.taxonomy, self.book, company_rows=False,
+            month_first=self.month_first,
+        )  # fmt: skip
         cols = [c.name for c in spec.source_columns]
         quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, self.now)
         stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
@@ -225,6 +233,36 @@ class _Parts:
         return found
 
 
+def date_orders(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], list[str]]:
+    """The files whose numeral dates are month first, and what to tell the analyst; a file
+    with rows of both orders is refused (p.InputError) naming a line of each."""
+    query = wh.sql_file("load/register_date_order.sql")
+    cur = con.execute(query, {"pattern": NUMERAL_DATE})
+    names = [d[0] for d in cur.description or []]
+    month_first, warnings = set(), []
+    for row in (dict(zip(names, r, strict=True)) for r in cur.fetchall()):
+        day = f"line {row['day_first_line']}: {row['day_first_text']}"
+        month = f"line {row['month_first_line']}: {row['month_first_text']}"
+        if row["day_first"] and row["month_first"]:
+            raise p.InputError(
+                f"{row['name']}: dates in both day/month orders ({day} is day first, {month} "
+                "is month first); write every date as YYYY-MM-DD (or one order) and run again"
+            )
+        if row["month_first"]:
+            month_first.add(str(row["sha"]))
+            warnings.append(
+                f"{row['name']}: dates read month first (m/d/yyyy), as {row['month_first']} "
+                f"row(s) show ({month}); a spreadsheet saved it in a US locale"
+            )
+        elif row["either"] and not row["day_first"]:
+            warnings.append(
+                f"{row['name']}: {row['either']} date(s) such as line {row['either_line']}: "
+                f"{row['either_text']} fit either day/month order and no row decides it; read day "
+                "first (Hong Kong usage): write YYYY-MM-DD to be sure"
+            )
+    return frozenset(month_first), warnings
+
+
 def check_and_stage(
     con: duckdb.DuckDBPyConnection,
     rows: int,
@@ -239,6 +277,7 @@ def check_and_stage(
     spec = contract(p.REGISTER)
     fx = con.sql("SELECT month, currency, hkd_per_unit FROM core.fx_rate").pl()
     con.execute(f"DROP VIEW IF EXISTS {STAGED}")
+    month_first, order_warnings = date_orders(con)
     bounds = _bounds(con, max(1, math.ceil(rows / part_rows)))
     parts = len(bounds) + 1  # fewer when keys repeat across a bound
     scratch = wh.scratch_dir(con)
@@ -254,6 +293,7 @@ def check_and_stage(
         CompanyBook.load(),
         dict(con.execute(f"SELECT sha, ord FROM {FILES}").fetchall()),
         CROSS_CHECK_LIMIT // parts,
+        month_first,
     )
     found: list[_Part] = []
     try:
@@ -276,6 +316,7 @@ def check_and_stage(
                 take_oldest()
         staged_files = [f.staged for f in found if f.staged is not None]
         quarantined = [f.quarantine for f in found if f.quarantine is not None]
+        checked.staged_files = staged_files
         if staged_files:
             _view_staged(con, staged_files)
         if quarantined:
@@ -305,10 +346,14 @@ def check_and_stage(
         samples = [f.sample for f in found if f.sample is not None]
         stacked = pl.concat(samples).sort("_f", "line")
         labels = set().union(*(f.labels for f in found))
-        checked.warnings = stated_text_mismatches(stacked, sum(f.distinct for f in found)) + (
-            [f"sector labels not in the taxonomy (cluster 'unmapped'): {sorted(labels)}"]
-            if labels
-            else []
+        checked.warnings = (
+            order_warnings
+            + stated_text_mismatches(stacked, sum(f.distinct for f in found))
+            + (
+                [f"sector labels not in the taxonomy (cluster 'unmapped'): {sorted(labels)}"]
+                if labels
+                else []
+            )
         )
     except BaseException:
         _drop_staged(con, checked)
@@ -397,17 +442,61 @@ def _park(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def _view_staged(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
-    """stage_commitment: the staged parts' rows, with the md5 of each row's business content.
+def _view_staged(
+    con: duckdb.DuckDBPyConnection, files: list[Path], held_back: bool = False
+) -> None:
+    """stage_commitment: the staged parts' rows, with the md5 of each row's business content
+    (held_back: without the keys in SWAPS, which the merge leaves as they are).
 
     A view, read by the merge's three statements: copied into a temp table first, the 9.9M rows
     of a 10M-row register took 21 s to write and the cold merge 50 s in all, against 30 s.
     (Appended to a table part by part, between the parts' reads of raw, they took 66 s.)"""
     listed = ", ".join(sql_literal(str(f)) for f in files)  # a view cannot take parameters
+    keep = f" WHERE {KEY} NOT IN (SELECT {KEY} FROM {SWAPS})" if held_back else ""
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {STAGED} AS SELECT * EXCLUDE (row_content), "
-        f"md5(row_content) AS row_hash FROM read_parquet([{listed}])"
+        f"md5(row_content) AS row_hash FROM read_parquet([{listed}]){keep}"
     )
+
+
+def _hold_back_date_swaps(
+    con: duckdb.DuckDBPyConnection, checked: Checked, load_id: str, now: datetime
+) -> int:
+    """Staged rows of held commitments whose only change is announced_on with day and month
+    swapped go to meta.quarantine, and the merge leaves those commitments as they are: a
+    spreadsheet re-saved in another locale, never an edit. Returns how many."""
+    same = " AND ".join(
+        f"s.{c} IS NOT DISTINCT FROM h.{c}" for c in BUSINESS_COLUMNS if c != "announced_on"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SWAPS} AS "
+        f"SELECT s.{KEY}, s.source_file_sha256, s.announced_on AS read_as, h.announced_on AS held "
+        f"FROM {STAGED} AS s JOIN core.investment_commitment_history AS h "
+        f"ON h.{KEY} = s.{KEY} AND h.valid_to IS NULL AND h.row_hash <> s.row_hash "
+        "WHERE s.announced_on <> h.announced_on AND day(h.announced_on) <= 12 "
+        "AND s.announced_on = make_date(year(h.announced_on), day(h.announced_on), "
+        f"month(h.announced_on)) AND {same}"
+    )
+    [(n,)] = con.execute(f"SELECT count(*) FROM {SWAPS}").fetchall()
+    if not n:
+        return 0
+    cols = ", ".join(f"{c.name} := r.{c.name}" for c in contract(p.REGISTER).source_columns)
+    con.execute(
+        "INSERT OR IGNORE INTO meta.quarantine BY NAME "
+        "SELECT $load_id AS load_id, 'register' AS source, r.source_file, r.source_file_sha256, "
+        "r.line, 'announced_on not a day/month swap of the held date' AS check_name, "
+        "'transform' AS expectation, "
+        "format('announced_on {} reads as {}: the held {} with day and month swapped and "
+        "nothing else changed (a spreadsheet saved in another locale?); the held date stays', "
+        "r.announced_on, d.read_as, d.held) AS reason, "
+        f"to_json(struct_pack({cols}))::VARCHAR AS raw, $now AS quarantined_at "
+        f"FROM {SWAPS} AS d JOIN raw.register_commitment AS r "
+        f"ON r.{KEY} = d.{KEY} AND r.source_file_sha256 = d.source_file_sha256 "
+        f"QUALIFY row_number() OVER (PARTITION BY r.{KEY} ORDER BY r.line DESC) = 1",
+        {"load_id": load_id, "now": now},
+    )
+    _view_staged(con, checked.staged_files, held_back=True)
+    return int(n)
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
@@ -437,6 +526,7 @@ def merge(
         [(current,)] = con.execute(
             "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL"
         ).fetchall()
+        swapped = _hold_back_date_swaps(con, checked, load_id, now) if current else 0
         unchanged = 0
         if current:  # a first load has nothing to match: the join read 10M staged rows again
             [(unchanged,)] = con.execute(
@@ -465,10 +555,11 @@ def merge(
         con.execute(f"DROP VIEW IF EXISTS {KEYS}")
         _drop_staged(con, checked)
         con.execute(f"DROP TABLE IF EXISTS {FILES}")
+        con.execute(f"DROP TABLE IF EXISTS {SWAPS}")
     counts.unchanged = int(unchanged)
     counts.removed = int(removed)
-    counts.loaded = checked.staged - counts.unchanged
-    counts.quarantined = checked.quarantined
+    counts.loaded = checked.staged - counts.unchanged - swapped
+    counts.quarantined = checked.quarantined + swapped
     counts.duplicates = checked.duplicates
     counts.overridden = checked.overridden
     counts.warnings += checked.warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,6 +25,7 @@ BUSINESS_COLUMNS = [
 TRUE_WORDS = ("true", "yes", "y", "1")
 
 REJECT_KEY = ["source_file_sha256", "line"]
+_MONTH_FIRST = "\x00m/d\x00"  # prefix of a month-first file's date texts in type_rows' lookup
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,25 @@ def row_content(columns: list[str]) -> pl.Expr:
     )
 
 
-def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
-    """Cast validated register text (blank cells already null) to typed columns."""
-    df = raw
+def type_rows(raw: pl.DataFrame, month_first: Collection[str] = ()) -> pl.DataFrame:
+    """Cast validated register text (blank cells already null) to typed columns.
+
+    `month_first`: the source_file_sha256 of files whose numeral dates are month/day/year (as
+    their unambiguous rows show; the register reader decides it per file)."""
     # Hong Kong dates in every form the register meets (flows.transforms.dates): each distinct
-    # text is parsed once, then mapped onto the rows.
-    texts = df.get_column("announced_on").drop_nulls().unique().to_list()
-    parsed = {text: parse_hk_date(text) for text in texts}
+    # text is parsed once, then mapped onto the rows; a month-first file's texts are their own.
+    key = pl.col("announced_on")
+    if month_first:
+        mf = pl.col("source_file_sha256").is_in(list(month_first))
+        key = pl.when(mf).then(pl.lit(_MONTH_FIRST) + key).otherwise(key)
+    df = raw.with_columns(key.alias("_date_key"))
+    texts = df.get_column("_date_key").drop_nulls().unique().to_list()
+    parsed = {
+        t: parse_hk_date(t.removeprefix(_MONTH_FIRST), t.startswith(_MONTH_FIRST)) for t in texts
+    }
     days = {text: day for text, (day, _) in parsed.items() if day is not None}
     precisions = {text: precision for text, (_, precision) in parsed.items()}
-    text = pl.col("announced_on")
+    text = pl.col("_date_key")
     return df.with_columns(
         text.replace_strict(days, default=None, return_dtype=pl.Date).alias("announced_on_date"),
         text.replace_strict(precisions, default=UNKNOWN, return_dtype=pl.String)
@@ -74,7 +85,7 @@ def type_rows(raw: pl.DataFrame) -> pl.DataFrame:
         .fill_null(False)
         .alias("is_cumulative"),
         pl.col("company").alias("company_name"),
-    )
+    ).drop("_date_key")
 
 
 def stage(
@@ -84,13 +95,15 @@ def stage(
     book: CompanyBook,
     *,
     company_rows: bool = True,
+    month_first: Collection[str] = (),
 ) -> Staged:
     """Type, dedupe, convert money, map sectors and companies; pure (no I/O).
 
     Without `company_rows` the core.company frame is left empty: a caller staging a register in
-    parts builds it once from every part's names (entities.company_table)."""
+    parts builds it once from every part's names (entities.company_table). `month_first`: see
+    type_rows."""
     # Rows are identified by (file, line): several register files are read together.
-    typed = type_rows(raw).with_row_index("_ord")
+    typed = type_rows(raw, month_first).with_row_index("_ord")
     bad_date = typed.filter(
         pl.col("announced_on").is_not_null() & pl.col("announced_on_date").is_null()
     )

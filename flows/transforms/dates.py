@@ -56,21 +56,47 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (_MONTH_WORD + r",?\s+(?P<y>\d{4})", MONTH),
     )
 )
+_DAY_FIRST_NUMERALS = _PATTERNS[4][0]  # 10/3/2024: the one pattern whose order is a convention
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?",
     re.ASCII,
 )
 
 
-def parse_hk_date(text: object) -> tuple[date | None, str]:
-    """The Hong Kong calendar date a text names, with its precision; never raises."""
+def parse_hk_date(text: object, month_first: bool = False) -> tuple[date | None, str]:
+    """The Hong Kong calendar date a text names, with its precision; never raises.
+
+    `month_first`: numerals like 11/6/2023 are month/day/year (a file a spreadsheet saved in a
+    US locale, as its unambiguous rows show: see numeral_order), not Hong Kong's day/month/year.
+    """
     try:
-        return _parse(text)
+        return _parse(text, month_first)
     except (ValueError, OverflowError, TypeError):
         return None, UNKNOWN
 
 
-def _parse(text: object) -> tuple[date | None, str]:
+# A numeral date a/b/yyyy: which part is the day is decided by a part above 12, or not at all.
+NUMERAL_DATE = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$"
+DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
+
+
+def numeral_order(text: object) -> str | None:
+    """day_first for 13/6/2023, month_first for 6/13/2023, None when either could be the day
+    (6/11/2023), both parts are above 12, or the text is no a/b/yyyy numeral date."""
+    if not isinstance(text, str):
+        return None
+    found = re.match(NUMERAL_DATE, unicodedata.normalize("NFKC", text))
+    if found is None:
+        return None
+    a, b = int(found.group(1)), int(found.group(2))
+    if a > 12 >= b:
+        return DAY_FIRST
+    if b > 12 >= a:
+        return MONTH_FIRST
+    return None
+
+
+def _parse(text: object, month_first: bool = False) -> tuple[date | None, str]:
     if not isinstance(text, str) or len(text) > MAX_LEN:
         return None, UNKNOWN
     value = unicodedata.normalize("NFKC", text).strip()
@@ -88,6 +114,8 @@ def _parse(text: object) -> tuple[date | None, str]:
         else:
             month = int(parts["m"])
         day = int(parts["d"]) if parts.get("d") is not None else 1
+        if month_first and pattern is _DAY_FIRST_NUMERALS:
+            day, month = month, day
         year = int(parts["y"])
         if year < 1900:
             return None, UNKNOWN

@@ -68,9 +68,9 @@ def test_type_rows_parses_each_distinct_value_once(monkeypatch: pytest.MonkeyPat
 
     calls: list[object] = []
 
-    def counting(text: object) -> tuple[date | None, str]:
+    def counting(text: object, month_first: bool = False) -> tuple[date | None, str]:
         calls.append(text)
-        return parse_hk_date(text)
+        return parse_hk_date(text, month_first)
 
     monkeypatch.setattr(commitments, "parse_hk_date", counting)
     texts = ["10/3/2024", "2024年3月10日", None, "2024-03", "soon"] * 2_000

@@ -342,3 +342,84 @@ def test_an_update_from_the_analysts_folder_is_an_override_not_a_quarantine(
             "WHERE commitment_id = 'j2-semiconductor-2023-10'"
         ).fetchall() == [("construction",)]
         assert con.execute("SELECT rows_overridden FROM meta.run").fetchall() == [(1,)]
+
+
+def _resave(snapshot: Path, fmt: str, only: set[str] | None = None) -> None:
+    """The register re-saved by a spreadsheet with numeral dates in `fmt` (test edits)."""
+    from datetime import date
+
+    def resaved(text: str) -> str:
+        if len(text) != 10:
+            return text  # a month or an empty date stays as written
+        d = date.fromisoformat(text)
+        return fmt.format(d=d.day, m=d.month, y=d.year)
+
+    edits = {}
+    with (snapshot / "register" / "commitments.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if only is None or row["commitment_id"] in only:
+                edits[row["commitment_id"]] = {"announced_on": resaved(row["announced_on"])}
+    rewrite_register(snapshot, edits)
+
+
+def _dates(path: Path) -> dict[str, object]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return dict(
+            con.execute(
+                "SELECT commitment_id, announced_on FROM core.investment_commitment"
+            ).fetchall()
+        )
+
+
+def test_a_month_first_resave_changes_no_date(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Re-saved as m/d/yyyy, Black Sesame's 2023-11-06 became 2023-06-11, recorded as an edit.
+    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
+            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    assert main(args) == 0
+    before = _dates(paths["warehouse"])
+    _resave(snapshot_copy, "{m}/{d}/{y}")
+    capsys.readouterr()
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "dates read month first (m/d/yyyy)" in said and "0 loaded" in said
+    assert _dates(paths["warehouse"]) == before
+
+
+def test_a_file_mixing_day_and_month_first_is_refused(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _resave(snapshot_copy, "{d}/{m}/{y}", {"j2-semiconductor-2023-10"})  # 13/10/2023
+    _resave(snapshot_copy, "{m}/{d}/{y}", {"horizon-robotics-2023-12"})  # 12/5/2023: either
+    _resave(snapshot_copy, "{m}/{d}/{y}", {"oases-2024-03"})  # 3/20/2024: month first
+    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
+            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    assert main(args) == 1
+    said = capsys.readouterr().out
+    assert "dates in both day/month orders (line 2: 13/10/2023 is day first" in said
+    assert "line 7: 3/20/2024 is month first" in said
+
+
+def test_a_lone_ambiguous_swap_of_a_held_date_is_quarantined_not_an_edit(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
+            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    assert main(args) == 0
+    before = _dates(paths["warehouse"])
+    # Only Black Sesame's date, month first (11/6/2023): nothing in the file decides the order.
+    _resave(snapshot_copy, "{m}/{d}/{y}", {"black-sesame-2023-11"})
+    capsys.readouterr()
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "fit either day/month order" in said and "1 quarantined" in said
+    assert _dates(paths["warehouse"]) == before
+    with duckdb.connect(str(paths["warehouse"]), read_only=True) as con:
+        [(reason,)] = con.execute("SELECT reason FROM meta.quarantine").fetchall()
+        versions = con.execute(
+            "SELECT count(*) FROM core.investment_commitment_history "
+            "WHERE commitment_id = 'black-sesame-2023-11'"
+        ).fetchall()
+    assert reason.startswith("announced_on 11/6/2023 reads as 2023-06-11: the held 2023-11-06")
+    assert versions == [(1,)]
