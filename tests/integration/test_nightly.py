@@ -298,8 +298,7 @@ def test_a_commitment_that_leaves_the_register_is_counted_and_leaves_the_page(
     paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The run said "0 loaded, 136 unchanged" and left reports/latest showing the removed row.
-    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
-            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    args = _run_args(paths, snapshot_copy)
     assert main(args) == 0
     page = paths["reports"] / "latest" / "index.html"
     assert "I&amp;T Industry-Oriented Fund" in page.read_text(encoding="utf-8")
@@ -344,6 +343,11 @@ def test_an_update_from_the_analysts_folder_is_an_override_not_a_quarantine(
         assert con.execute("SELECT rows_overridden FROM meta.run").fetchall() == [(1,)]
 
 
+def _run_args(paths: dict[str, Path], snapshot: Path) -> list[str]:
+    return ["run", "--snapshot-dir", str(snapshot), "--warehouse", str(paths["warehouse"]),
+            "--reports-dir", str(paths["reports"])]  # fmt: skip
+
+
 def _resave(snapshot: Path, fmt: str, only: set[str] | None = None) -> None:
     """The register re-saved by a spreadsheet with numeral dates in `fmt` (test edits)."""
     from datetime import date
@@ -375,8 +379,7 @@ def test_a_month_first_resave_changes_no_date(
     paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Re-saved as m/d/yyyy, Black Sesame's 2023-11-06 became 2023-06-11, recorded as an edit.
-    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
-            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    args = _run_args(paths, snapshot_copy)
     assert main(args) == 0
     before = _dates(paths["warehouse"])
     _resave(snapshot_copy, "{m}/{d}/{y}")
@@ -393,8 +396,7 @@ def test_a_file_mixing_day_and_month_first_is_refused(
     _resave(snapshot_copy, "{d}/{m}/{y}", {"j2-semiconductor-2023-10"})  # 13/10/2023
     _resave(snapshot_copy, "{m}/{d}/{y}", {"horizon-robotics-2023-12"})  # 12/5/2023: either
     _resave(snapshot_copy, "{m}/{d}/{y}", {"oases-2024-03"})  # 3/20/2024: month first
-    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
-            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    args = _run_args(paths, snapshot_copy)
     assert main(args) == 1
     said = capsys.readouterr().out
     assert "dates in both day/month orders (line 2: 13/10/2023 is day first" in said
@@ -404,8 +406,7 @@ def test_a_file_mixing_day_and_month_first_is_refused(
 def test_a_lone_ambiguous_swap_of_a_held_date_is_quarantined_not_an_edit(
     paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["run", "--snapshot-dir", str(snapshot_copy), "--warehouse", str(paths["warehouse"]),
-            "--reports-dir", str(paths["reports"])]  # fmt: skip
+    args = _run_args(paths, snapshot_copy)
     assert main(args) == 0
     before = _dates(paths["warehouse"])
     # Only Black Sesame's date, month first (11/6/2023): nothing in the file decides the order.
