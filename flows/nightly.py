@@ -82,7 +82,10 @@ def _official(
         files = sorted(where.glob(spec.pattern))
         load = load_published if spec.owned else load_official
         try:
-            outcome = load(con, spec, files, landing, cited, counts, run.run_id, now)
+            outcome = load(
+                con, spec, files, landing, cited, counts, run.run_id, now,
+                max_failed_share=settings.max_failed_share,
+            )  # fmt: skip
         except (SourceError, p.InputError) as exc:
             counts.status, counts.message = "failed", str(exc)
             counts.loaded = counts.quarantined = 0
@@ -137,6 +140,13 @@ def _register(
     counts.rows_in = sum(per_file.values())
     _say(f"register: {counts.rows_in} rows from {len(landed)} file(s); validating")
     checked = check_register(con, counts.rows_in, run.run_id, now, settings.part_rows, _say)
+    too_many = reg.failed_share(con, checked, counts.rows_in, settings.max_failed_share, run.run_id)
+    if too_many:
+        reg.discard_staged(con, checked)
+        counts.status, counts.message = "failed", too_many
+        counts.quarantined, counts.warnings = checked.quarantined, checked.warnings
+        _say(f"register: FAILED: {too_many}")
+        return checked.outcome
     load_register(con, landed, per_file, checked, counts, run.run_id, now)
     _say(f"register: {counts.loaded} loaded, {counts.unchanged} unchanged")
     return checked.outcome

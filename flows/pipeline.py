@@ -18,6 +18,7 @@ import pyarrow as pa
 from flows import warehouse as wh
 from flows.contracts import Contract, contract
 from flows.runs import SourceCounts
+from flows.settings import MAX_FAILED_SHARE
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
 from flows.sources.gia import pair_releases
@@ -268,6 +269,7 @@ def load_official(
     counts: SourceCounts,
     load_id: str,
     now: datetime,
+    max_failed_share: float = MAX_FAILED_SHARE,
 ) -> Outcome | None:
     """Land, parse, validate and load one official source in one transaction."""
     landed = land(con, spec.name, files, landing)
@@ -310,6 +312,11 @@ def load_official(
     quarantine = quarantine_frame(
         spec.name, data, outcome, pl.DataFrame(schema=_REJECTS), cols, now
     )
+    too_many = failed_share_message(
+        len(bad), data.height, max_failed_share, worst_check(quarantine)
+    )
+    if too_many:
+        raise SourceError(f"{spec.name}: {too_many}")
     passing = indexed.filter(~pl.col("_r").is_in(list(bad))).select(cols)
     counts.quarantined = len(bad)
     per_file = dict(data.group_by("source_file_sha256").len().iter_rows())
@@ -343,6 +350,39 @@ def load_official(
         for name in ("official_rows", "official_files", "official_quarantine"):
             con.unregister(name)
     return outcome
+
+
+def failed_share_message(
+    failed: int, rows: int, limit: float, worst: dict[str, Any] | None
+) -> str | None:
+    """Why a source is not loaded when more than `limit` of its rows failed; None otherwise.
+    `worst`: the check that failed most (check_name, n, source_file, line, reason)."""
+    if not rows or failed <= limit * rows:
+        return None
+    what = (
+        f"; most failed: {worst['check_name']} ({worst['n']} rows), e.g. {worst['source_file']} "
+        f"line {worst['line']}: {worst['reason']}"
+        if worst
+        else ""
+    )
+    return (
+        f"{failed} of {rows} rows ({failed / rows:.0%}) failed their checks, over the "
+        f"{limit:.0%} limit ($HKAM_MAX_FAILED_SHARE): none of it is loaded this run and the "
+        f"warehouse keeps what it held{what}"
+    )
+
+
+def worst_check(quarantine: pl.DataFrame) -> dict[str, Any] | None:
+    """The check with the most quarantined rows, with its first row (meta.quarantine columns)."""
+    if quarantine.height == 0:
+        return None
+    return (
+        quarantine.sort("source_file", "line")
+        .group_by("check_name", maintain_order=True)
+        .agg(pl.len().alias("n"), pl.col("source_file", "line", "reason").first())
+        .sort("n", "check_name", descending=[True, False])
+        .row(0, named=True)
+    )
 
 
 def arrow_view(frame: pl.DataFrame) -> pa.Table:

@@ -11,6 +11,7 @@ import polars as pl
 from flows import pipeline as p
 from flows.contracts import contract
 from flows.runs import SourceCounts
+from flows.settings import MAX_FAILED_SHARE
 from flows.sources import published
 from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
@@ -31,6 +32,7 @@ def load_published(
     counts: SourceCounts,
     load_id: str,
     now: datetime,
+    max_failed_share: float = MAX_FAILED_SHARE,
 ) -> Outcome | None:
     """The files as a whole set: when one changed, every file is read again and the published
     rows of core.macro_indicator become exactly their passing rows (a row the analyst deleted
@@ -55,6 +57,11 @@ def load_published(
     quarantine = p.quarantine_frame(
         spec.name, raw, outcome, pl.DataFrame(schema=p._REJECTS), cols, now
     ).filter(pl.col("source_file_sha256").is_in(new))  # rows of held files were set aside then
+    too_many = p.failed_share_message(
+        len(bad), raw.height, max_failed_share, p.worst_check(quarantine)
+    )
+    if too_many:
+        raise SourceError(f"{spec.name}: {too_many}")
     passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
     vintage = {f.sha256: _retrieved(f, manifest) for f in landed}
     rows = published.to_core(passing, vintage)

@@ -499,6 +499,32 @@ def _hold_back_date_swaps(
     return int(n)
 
 
+def failed_share(
+    con: duckdb.DuckDBPyConnection, checked: Checked, rows: int, limit: float, load_id: str
+) -> str | None:
+    """Why the register is not loaded this run when more than `limit` of its rows failed their
+    checks (the check that failed most, with its first line); None otherwise."""
+    if not rows or checked.quarantined <= limit * rows:
+        return None
+    cur = con.execute(
+        "SELECT check_name, count(*) AS n, arg_min(source_file, line) AS source_file, "
+        "min(line) AS line, arg_min(reason, line) AS reason FROM meta.quarantine "
+        "WHERE load_id = ? AND source = 'register' GROUP BY check_name "
+        "ORDER BY n DESC, check_name LIMIT 1",
+        [load_id],
+    )
+    names = [d[0] for d in cur.description or []]
+    worst = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return p.failed_share_message(checked.quarantined, rows, limit, worst[0] if worst else None)
+
+
+def discard_staged(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
+    """Drop what check_and_stage staged when the register is not merged this run."""
+    _drop_staged(con, checked)
+    con.execute(f"DROP VIEW IF EXISTS {KEYS}")
+    con.execute(f"DROP TABLE IF EXISTS {FILES}")
+
+
 def _drop_staged(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
     """Remove the staged view and the files under it."""
     con.execute(f"DROP VIEW IF EXISTS {STAGED}")

@@ -19,6 +19,9 @@ WRITER_MEMORY_LIMIT = "1500MB"
 # Register rows per part. Against 250,000, at 1M rows: peak RSS 2,232 MB against 2,713 MB for
 # an 8% longer check; at 10M the larger parts peaked at 3,280 MB, over the 3 GB target.
 PART_ROWS = 125_000
+# A source with more than this share of its rows failing checks is not loaded that run: a file
+# every row of which fails (Excel's TRUE/FALSE once) is a changed format, not bad rows.
+MAX_FAILED_SHARE = 0.5
 
 
 class SettingError(ValueError):
@@ -53,6 +56,7 @@ class Settings:
     # Prefect's own files (its temporary server's database, its profiles): $PREFECT_HOME when
     # set, else inside the analyst's folder rather than ~/.prefect, outside every chosen folder.
     prefect_home: Path = Path("data") / ".prefect"
+    max_failed_share: float = MAX_FAILED_SHARE  # $HKAM_MAX_FAILED_SHARE
 
 
 def load(
@@ -79,11 +83,25 @@ def load(
         data_dir=Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA),
         part_rows=_positive(env.get("HKAM_PART_ROWS", str(PART_ROWS)), "HKAM_PART_ROWS"),
         duckdb_memory=_size(env.get("HKAM_DUCKDB_MEMORY") or WRITER_MEMORY_LIMIT),
+        max_failed_share=_share(
+            env.get("HKAM_MAX_FAILED_SHARE", str(MAX_FAILED_SHARE)), "HKAM_MAX_FAILED_SHARE"
+        ),
         prefect_home=Path(
             env.get("PREFECT_HOME")
             or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
         ),
     )
+
+
+def _share(text: str, name: str) -> float:
+    """A share between 0 (exclusive) and 1 from the environment, or a message naming it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise SettingError(f"{name}={text!r}: give a share above 0 and at most 1, such as 0.5")
+    return value
 
 
 def _positive(text: str, name: str) -> int:

@@ -424,3 +424,21 @@ def test_a_lone_ambiguous_swap_of_a_held_date_is_quarantined_not_an_edit(
         ).fetchall()
     assert reason.startswith("announced_on 11/6/2023 reads as 2023-06-11: the held 2023-11-06")
     assert versions == [(1,)]
+
+
+def test_a_register_whose_rows_mostly_fail_is_not_loaded(
+    paths: dict[str, Path], snapshot_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every row failing a check published an empty register ("27 quarantined", exit 0, HK$0).
+    args = _run_args(paths, snapshot_copy)
+    assert main(args) == 0
+    before = _dates(paths["warehouse"])
+    with (snapshot_copy / "register" / "commitments.csv").open(encoding="utf-8") as fh:
+        ids = [r["commitment_id"] for r in csv.DictReader(fh)]
+    rewrite_register(snapshot_copy, {i: {"confidence": "very high"} for i in ids})  # test edit
+    capsys.readouterr()
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "register: failed: 27 of 27 rows (100%) failed their checks, over the 50% limit" in said
+    assert "most failed: confidence" in said and "commitments.csv line 2" in said
+    assert _dates(paths["warehouse"]) == before  # the register as the last run loaded it

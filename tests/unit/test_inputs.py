@@ -100,3 +100,23 @@ def test_the_code_fingerprint_reads_code_not_the_warehouse_beside_it(
     assert inputs.code_sha256.__wrapped__() == base
     (sql / "marts" / "99_marts.made_for_this_test.sql").write_text("SELECT 1;\n", encoding="utf-8")
     assert inputs.code_sha256.__wrapped__() != base
+
+
+def test_failed_share_message_names_the_worst_check() -> None:
+    import polars as pl
+
+    from flows.pipeline import failed_share_message, worst_check
+
+    # TEST VALUES: quarantine rows made for this test.
+    q = pl.DataFrame(
+        {
+            "check_name": ["a", "b", "b"],
+            "source_file": ["f.csv"] * 3,
+            "line": [4, 3, 2],
+            "reason": ["ra", "rb3", "rb2"],
+        }
+    )
+    assert failed_share_message(2, 4, 0.5, worst_check(q)) is None  # 50% is not over 50%
+    said = failed_share_message(3, 4, 0.5, worst_check(q))
+    assert said is not None and said.startswith("3 of 4 rows (75%) failed their checks")
+    assert said.endswith("most failed: b (2 rows), e.g. f.csv line 2: rb2")
