@@ -159,3 +159,22 @@ def test_the_readme_states_the_bundled_datas_caveats_as_the_data_is(folder: Path
     assert len(unconverted) == 3
     for (amount,) in unconverted:
         assert f"US${amount / 1e6:g} million" in readme
+
+
+def test_the_analysts_queries_read_well_at_80_columns(folder: Path) -> None:
+    # The start promises queries that read well in a terminal: a grid that fits, or one record
+    # per block; numbers as numbers, never 6.9e9 or 44.0.
+    from tests.integration.test_cli import _on_terminal
+
+    readme = README.read_text(encoding="utf-8")
+    start = readme.split("## Start here (analysts)", 1)[1].split("\n## ", 1)[0]
+    queries = [c for c in readme_commands(start) if c.argv[1:2] == ["sql"]]
+    assert len(queries) == 3
+    warehouse = str(folder / "warehouse" / "hkam.duckdb")
+    for c in queries:
+        shown = _on_terminal([*c.argv[1:], "--warehouse", warehouse])
+        lines = shown.splitlines()
+        grid = "-[ RECORD 1 ]" not in shown
+        assert not grid or max(map(len, lines)) <= 80, f"{c.text}: a grid wider than the terminal"
+        assert re.search(r"\d row\(s\)$", shown.strip()), shown
+        assert not re.search(r"\b\d+\.0\b|\de[+-]\d", shown), f"{c.text}: numbers as floats"
