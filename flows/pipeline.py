@@ -23,7 +23,8 @@ from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
 from flows.sources.gia import pair_releases
 from flows.sources.register import InputError, register_files
-from flows.transforms.candidates import detect_frame
+from flows.transforms.candidates import agreed, detect_frame
+from flows.transforms.pairing import pair_languages
 from flows.validation import Outcome, validate
 
 REGISTER = "raw.register_commitment"
@@ -219,13 +220,22 @@ def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: se
     ).pl()
     if items.height == 0:
         return 0
+    # A paired candidate holds two P-numbers: neither is proposed again on its own.
     known = set(
-        con.sql("SELECT release_id FROM core.announcement_candidate").pl()["release_id"].to_list()
+        con.sql(
+            "SELECT release_id FROM core.announcement_candidate UNION "
+            "SELECT paired_release_id FROM core.announcement_candidate "
+            "WHERE paired_release_id IS NOT NULL"
+        )
+        .pl()["release_id"]
+        .to_list()
     )
     pairs = pair_releases(
         items.filter(pl.col("lang") == "en"), items.filter(pl.col("lang") == "zh")
     ).filter(~pl.col("release_id").is_in(list(known | decided)))
-    found = detect_frame(pairs).with_columns(pl.lit(load_id).alias("load_id"))
+    found = pair_languages(detect_frame(pairs), agreed).with_columns(
+        pl.lit(load_id).alias("load_id")
+    )
     con.register("found_candidates", found)
     try:
         con.execute(

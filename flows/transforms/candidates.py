@@ -365,7 +365,7 @@ def _confidence(strong: int, company: int, biggest: float, jobs: int, off_topic:
     return round(min(max(score, 0.05), 0.99), 2)
 
 
-def _agreed(confidence: float) -> float:
+def agreed(confidence: float) -> float:
     """Both language versions agreeing is itself evidence."""
     return round(min(confidence + 0.05, 0.99), 2)
 
@@ -706,7 +706,7 @@ def _release_rows(pairs: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame
         .sort("row")
     )
     named = pl.col("hits").list.eval(pl.element().filter(pl.element() != ""))
-    merged = _map_unique(merged, "agreed", _agreed, "confidence").with_columns(
+    merged = _map_unique(merged, "agreed", agreed, "confidence").with_columns(
         pl.when(pl.col("versions") == 2).then("agreed").otherwise("confidence").alias("confidence"),
         # cluster_of: the one cluster named, "multiple" for several, null for none.
         pl.when(named.list.len() > 1)
