@@ -21,10 +21,10 @@ SELECT
     min(r.announced_year) AS first_year,
     max(r.announced_year) AS latest_year,
     string_agg(DISTINCT r.status, ', ' ORDER BY r.status) AS statuses,
-    -- Equal amounts go to the first commitment_id, so the answer never depends on row order.
-    first(r.commitment_id ORDER BY coalesce(r.amount_hkd, -1) DESC, r.commitment_id)
-        AS largest_commitment_id,
-    first(r.source_url ORDER BY coalesce(r.amount_hkd, -1) DESC, r.commitment_id) AS source_url
+    -- The company's best-ranked commitment (largest_commitments' rank rule: HK$ figures first,
+    -- then stated amounts with no HK$ figure); the rank never ties, so row order never matters.
+    first(r.commitment_id ORDER BY r.rank) AS largest_commitment_id,
+    first(r.source_url ORDER BY r.rank) AS source_url
 FROM rows AS r
 LEFT JOIN core.company AS c USING (company_id)
 GROUP BY 1
