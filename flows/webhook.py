@@ -29,7 +29,9 @@ def reason(summary: dict[str, Any]) -> str | None:
     if status != "published":
         return "blocked" if status == "blocked" else "failed"
     failed_sources = any(s.get("status") == "failed" for s in summary.get("sources", []))
-    warned = any(s.get("warnings") for s in summary.get("sources", []))
+    warned = any(s.get("warnings") for s in summary.get("sources", [])) or bool(
+        summary.get("data_warnings")
+    )
     if failed_sources or warned or summary.get("rows_quarantined"):
         return "warnings"
     return None

@@ -94,3 +94,13 @@ def test_the_cli_prints_the_same_text_from_the_run_log_record() -> None:
     record = json.loads(json.dumps(run.to_json(), default=str))  # as the run log stores it
     assert summary_text(record) == run.paragraph()
     assert summary_text(record, limit=None).count("\n  - ") == 3
+
+
+def test_a_warning_about_the_data_as_a_whole_follows_the_source_warnings() -> None:
+    run = _run(WARNINGS)
+    run.data_warnings.append("totals: the HK$ totals leave out US$ 100 m in 1 commitment")
+    lines = run.paragraph().splitlines()
+    assert lines[0].endswith("; 4 warnings.")
+    assert lines[4] == "  - totals: the HK$ totals leave out US$ 100 m in 1 commitment"
+    md = dq_markdown(dq_payload(run, {}))
+    assert "- totals: the HK$ totals leave out US$ 100 m in 1 commitment\n" in md
