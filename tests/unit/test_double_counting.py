@@ -234,7 +234,6 @@ def test_rank_places_an_amount_with_no_hkd_figure_by_its_stated_amount(
     ]
 
 
-
 def test_an_investors_largest_commitment_follows_the_rank(con: duckdb.DuckDBPyConnection) -> None:
     # TEST VALUES: one company, a commitment with no amount and one of US$200m with no HK$ figure.
     _add(con, "acme-a-2024-06", "company", "project", company_id="acme",
