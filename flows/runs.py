@@ -52,7 +52,8 @@ class RunSummary:
     sources: list[SourceCounts] = field(default_factory=list)
     blocked_reasons: list[str] = field(default_factory=list)
     new_candidates: int = 0
-    # Warnings about the published data as a whole, `topic: text` (e.g. what totals leave out).
+    # Warnings about the published data as a whole, `topic: text` (e.g. what totals leave out):
+    # listed with the others, but not a webhook event (flows/webhook.py reason says why).
     data_warnings: list[str] = field(default_factory=list)
     inputs_sha256: str | None = None  # what it read (flows/inputs.py); published runs only
     same_as: str | None = None  # an unchanged run: the run whose inputs it found again
