@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 from flows.reports.notes import NOTES_SUFFIX, TOTALS
 from tests.reports.conftest import Run
@@ -75,3 +76,18 @@ def test_an_amount_with_no_hkd_figure_ranks_by_its_stated_amount(bundled_run: Ru
     ]
     assert all(amount for _, _, amount in ranked[:first_without_amount])
     assert not any(amount for _, _, amount in ranked[first_without_amount:])
+
+
+def test_a_run_with_nothing_new_writes_notes_a_folder_lacks(
+    bundled_run: Run, tmp_path: Path
+) -> None:
+    # A reports folder from before the notes files: its page stands, its notes are missing.
+    from flows.reports.site import write_run_reports
+
+    payload = json.loads((bundled_run.latest / "dq.json").read_text(encoding="utf-8"))
+    payload["landed_new"] = False
+    latest = tmp_path / "latest"
+    latest.mkdir()
+    (latest / "index.html").write_text("an older page", encoding="utf-8")
+    write_run_reports(bundled_run.warehouse, tmp_path, payload, {})
+    assert all((latest / f"{m}{NOTES_SUFFIX}").exists() for m in TOTALS)
