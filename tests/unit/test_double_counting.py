@@ -246,3 +246,22 @@ def test_an_investors_largest_commitment_follows_the_rank(con: duckdb.DuckDBPyCo
         "SELECT largest_commitment_id FROM marts.largest_investors WHERE company_id = 'acme'"
     ).fetchall()
     assert largest == [("acme-b-2024-07",)]
+
+
+def test_investors_rank_an_amount_with_no_hkd_figure_before_no_amount(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # TEST VALUES: a company with US$100m and no HK$ figure, one with no amount but jobs (which
+    # the old order, by HK$ then jobs, put first), and one with neither.
+    _add(con, "usd-co-2023-11", "company", "project", company_id="usd-co", amount=100e6,
+         currency="USD", amount_usd=100e6, fx_method="missing_rate",
+         announced_on=date(2023, 11, 6))  # fmt: skip
+    _add(con, "jobs-co-2024-06", "company", "project", company_id="jobs-co", jobs=500,
+         announced_on=date(2024, 6, 28))  # fmt: skip
+    _add(con, "bare-co-2024-06", "company", "project", company_id="bare-co",
+         announced_on=date(2024, 6, 28))  # fmt: skip
+    refresh_marts(con, "test")
+    ranked = con.execute(
+        "SELECT company_id FROM marts.largest_investors WHERE company_id LIKE '%-co' ORDER BY rank"
+    ).fetchall()
+    assert ranked == [("usd-co",), ("jobs-co",), ("bare-co",)]
