@@ -22,6 +22,7 @@ from flows.contracts import contract
 from flows.inputs import Inputs, snapshot_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
+from flows.reports.unconverted import left_out_rows, left_out_warning
 from flows.review import read_decisions
 from flows.runs import RunSummary, SourceCounts, append_run_log, new_run_id
 from flows.settings import Settings, load
@@ -210,6 +211,8 @@ def _publish(
             checks["register"] = register
         built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
+        if left_out := left_out_warning(left_out_rows(con)):
+            run.data_warnings.append(f"totals: {left_out}")
         run.status = "published"
         run.finished_at = datetime.now(UTC)
         if before is not None and not any(s.status == "failed" for s in run.sources):

@@ -52,6 +52,9 @@ class RunSummary:
     sources: list[SourceCounts] = field(default_factory=list)
     blocked_reasons: list[str] = field(default_factory=list)
     new_candidates: int = 0
+    # Warnings about the published data as a whole, `topic: text` (e.g. what totals leave out):
+    # listed with the others, but not a webhook event (flows/webhook.py reason says why).
+    data_warnings: list[str] = field(default_factory=list)
     inputs_sha256: str | None = None  # what it read (flows/inputs.py); published runs only
     same_as: str | None = None  # an unchanged run: the run whose inputs it found again
 
@@ -78,8 +81,8 @@ class RunSummary:
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning from every source."""
-        return [f"{s.source}: {w}" for s in self.sources for w in s.warnings]
+        """Every warning from every source, then those about the published data as a whole."""
+        return [f"{s.source}: {w}" for s in self.sources for w in s.warnings] + self.data_warnings
 
     def headline(self) -> str:
         """One line: outcome, counts, and how many warnings and failed sources follow."""

@@ -21,6 +21,11 @@ TIMEOUT_S = 10.0
 def reason(summary: dict[str, Any]) -> str | None:
     """Why a run is worth a notification: failed, blocked, warnings; None when all is well.
 
+    Source warnings notify; a run's data warnings (`data_warnings`, e.g. what totals leave out
+    for want of an HKMA rate) do not: they stand run after run until the data changes, are in
+    the summary, dq.md and dq.json, and a nightly message about them would teach people to
+    ignore the webhook.
+
     `summary` is `RunSummary.to_json()` (also what the nightly flow returns).
     """
     status = summary.get("status")

@@ -23,6 +23,7 @@ from flows.reports.html import (
     table,
     when,
 )
+from flows.reports.notes import NOTES_SUFFIX, TOTALS, write_notes
 from flows.reports.unconverted import UNCONVERTED_SQL
 
 # Every mart the page uses; each is exported as <name>.csv and <name>.parquet beside index.html.
@@ -41,7 +42,11 @@ EXPORTS = (
 )
 # Marts stored in no useful order (sorting 10M wide rows costs more than building them), sorted
 # for an export a spreadsheet opens; a longer one is Parquet in stored order, for typed readers.
-EXPORT_ORDER = {"largest_commitments": "rank", "commitment_counted": "commitment_id"}
+EXPORT_ORDER = {
+    "largest_commitments": "rank",
+    "largest_investors": "rank",
+    "commitment_counted": "commitment_id",
+}
 # Columns that change with every run (landing times): left out of golden-file comparisons.
 RUN_DEPENDENT = {"source_freshness": ("first_landed_at", "last_landed_at")}
 
@@ -52,8 +57,7 @@ PAGE_QUERIES = {
     "investment_by_sector_year": "SELECT * FROM marts.investment_by_sector_year",
     "jobs_by_sector_year": "SELECT * FROM marts.jobs_by_sector_year",
     "largest_commitments": "SELECT * FROM marts.largest_commitments ORDER BY rank LIMIT {limit}",
-    "largest_investors": "SELECT * FROM marts.largest_investors ORDER BY counted_hkd DESC "
-    "NULLS LAST, counted_jobs DESC NULLS LAST, company_id LIMIT {limit}",
+    "largest_investors": "SELECT * FROM marts.largest_investors ORDER BY rank LIMIT {limit}",
     "commitment_pipeline": "SELECT * FROM marts.commitment_pipeline",
     "manufacturing_share_gdp": "SELECT * FROM marts.manufacturing_share_gdp",
     "manufacturing_employment_by_division": "SELECT * FROM "
@@ -154,13 +158,19 @@ def _exports_section(counts: dict[str, int]) -> str:
 
     def item(n: str) -> str:
         parquet = f'<a href="{esc(n)}.parquet">Parquet</a>'
+        notes = (
+            f' · <a href="{esc(n)}{NOTES_SUFFIX}">what its totals leave out</a>'
+            if n in TOTALS
+            else ""
+        )
         if fits_spreadsheet(counts[n]):
             return (
-                f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · {parquet}</li>'
+                f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · {parquet}'
+                f"{notes}</li>"
             )
         return (
             f"<li><code>marts.{esc(n)}</code>: {parquet} only ({counts[n]:,} rows, more than a "
-            "spreadsheet opens)</li>"
+            f"spreadsheet opens){notes}</li>"
         )
 
     return card(
@@ -168,7 +178,8 @@ def _exports_section(counts: dict[str, int]) -> str:
         "Downloads",
         "Every mart on this page, as CSV (text cells that a spreadsheet would run as a formula "
         f"start with ') and as Parquet (typed). A mart over {SPREADSHEET_ROWS:,} rows is Parquet "
-        "only: a spreadsheet would drop the rows past its limit.",
+        "only: a spreadsheet would drop the rows past its limit. Beside each mart with HK$ and US$ "
+        f"totals, <mart>{NOTES_SUFFIX} says what its sums leave out (amounts with no HKMA rate).",
         f"<ul>{''.join(item(n) for n in EXPORTS)}</ul>",
     )
 
@@ -176,7 +187,8 @@ def _exports_section(counts: dict[str, int]) -> str:
 def write_exports_and_page(
     con: Any, data: dict[str, Any], folder: Path, now: datetime | None = None
 ) -> Path:
-    """index.html and every mart of EXPORTS as Parquet, and as CSV where a spreadsheet holds it."""
+    """index.html and every mart of EXPORTS as Parquet, and as CSV where a spreadsheet holds it,
+    with <mart>.notes.txt beside each mart whose HK$ and US$ totals can leave amounts out."""
     from flows.reports.exports import fits_spreadsheet, write_exports
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,6 +196,7 @@ def write_exports_and_page(
         csv = fits_spreadsheet(data["counts"][name])
         order = EXPORT_ORDER.get(name) if csv else None
         write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order)
+    write_notes(con, folder, (data.get("run") or {}).get("run_id"))
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")
     return path

@@ -17,6 +17,7 @@ from typing import Any
 from flows.reports.dq import write_dq
 from flows.reports.dqhtml import render_dq
 from flows.reports.freshness import freshness_rows
+from flows.reports.notes import NOTES_SUFFIX, TOTALS
 from flows.reports.schema import register_contract, schema_changes, snapshot_columns
 from flows.settings import WRITER_MEMORY_LIMIT
 from flows.warehouse import connect
@@ -167,7 +168,11 @@ def write_run_reports(
             errors.append(f"could not read the published warehouse {warehouse}: {exc}")
         # A run that changed nothing leaves the page and exports as they are: they describe the
         # same data, and rebuilding them is most of a no-change run's time on a large warehouse.
-        unchanged = not payload.get("landed_new", True) and (latest / "index.html").exists()
+        # A folder missing any of them (one written before the notes files) is rebuilt.
+        unchanged = not payload.get("landed_new", True) and all(
+            (latest / name).exists()
+            for name in ("index.html", *(f"{m}{NOTES_SUFFIX}" for m in TOTALS))
+        )
         try:
             if not unchanged:
                 write_investment_report(warehouse, reports_dir, memory_limit, now)

@@ -123,7 +123,7 @@ _Q_EN = (
 _Q_CN = (
     r"(?:不超過|不超过|不多於|不多于|超過|超过|超出|逾|多於|多于|高於|高于|超"
     r"|大約|大约|約為|约为|約|约|大概|至少|最少|不少於|不少于|不低於|不低于"
-    r"|最多|高達|高达|多達|多达|接近|將近|将近|近)"
+    r"|最多|高達|高达|多達|多达|上限為|上限为|上限是|上限達|上限达|上限|最高|接近|將近|将近|近)"
 )
 _QUALIFIER_OF: dict[str, str] = {
     **dict.fromkeys(
@@ -142,6 +142,9 @@ _QUALIFIER_OF: dict[str, str] = {
     **dict.fromkeys(["至少", "最少", "不少於", "不少于", "不低於", "不低于"], "at_least"),
     **dict.fromkeys(["不超過", "不超过", "不多於", "不多于", "最多", "高達", "高达"], "up_to"),
     **dict.fromkeys(["多達", "多达"], "up_to"),
+    # "上限為2億港元": a ceiling ("the cap is HK$200 million"), not the amount itself.
+    **dict.fromkeys(["上限為", "上限为", "上限是", "上限達", "上限达", "上限", "最高"], "up_to"),
+    **dict.fromkeys(["過", "过"], "over"),  # only in "過千個職位" (_JOBS_CN_ROUND_RE)
     **dict.fromkeys(["接近", "將近", "将近", "近"], "nearly"),
     # Postfix forms: "4000多", "300餘億", "30億元以上", "10,000+", "或以上", "左右".
     **dict.fromkeys(["多", "餘", "余", "以上", "+", "plus"], "over"),
@@ -289,6 +292,14 @@ _JOBS_CN_RE = re.compile(
     rf"(?P<n1>{_JOB_NUM_CN})(?P<m1>{_MID})?(?P<s1>[萬万])?"
     rf"(?:(?P<sep>\s?[至到~\-–]\s?)(?P<n2>{_JOB_NUM_CN})(?P<s2>[萬万])?)?"
     rf"(?P<post>{_MID}|\+)?\s?(?:個|个|名|位)?\s?(?P<post2>或以上|以上)?"
+    rf"{_JOB_MOD_CN}{{0,3}}{_JOB_NOUN_CN}"
+)
+# "近千個職位" (nearly a thousand jobs), "逾百名研發人員", "過千個職位": a round hundred, thousand
+# or ten thousand after 近 (nearly) or 逾/過 (over) is one figure. "數千" (several thousand) is a
+# range with no single value and is left out; "最近"/"附近" (recently, nearby) are not "nearly".
+_ROUND_CN = {"百": 100, "千": 1000, "萬": 10_000, "万": 10_000}
+_JOBS_CN_ROUND_RE = re.compile(
+    rf"(?P<q>(?<![最附])近|逾|過|过)(?P<n1>[百千萬万])(?![百千萬万億亿])\s?(?:個|个|名|位)?\s?"
     rf"{_JOB_MOD_CN}{{0,3}}{_JOB_NOUN_CN}"
 )
 # "聘用超過500人", "招聘200人從事科研工作": "人" only counts after a hiring verb.
@@ -743,7 +754,8 @@ def _jobs_from(m: re.Match[str], text: str, span: tuple[int, int]) -> Jobs | Non
     start, end = span
     group = m.groupdict().get  # None for a group the pattern lacks, as for one that missed
     scale = group("s1")
-    low = _job_count(m.group("n1"), scale)
+    n1 = m.group("n1")
+    low = _ROUND_CN[n1] if n1 in _ROUND_CN else _job_count(n1, scale)
     n2 = group("n2")
     if n2 is not None:
         high = _job_count(n2, group("s2") or scale)
@@ -768,6 +780,7 @@ def _find_jobs(
         (_JOBS_EN_VERB_RE.finditer(norm) if hiring else (), "body"),
         (_finditer(_JOBS_CN_SCAN, norm) if chinese else (), 0),
         (_JOBS_CN_VERB_RE.finditer(norm) if chinese else (), "body"),
+        (_JOBS_CN_ROUND_RE.finditer(norm) if chinese else (), 0),
     ):
         for m in found:
             job = _jobs_from(m, text, m.span(span))
@@ -805,7 +818,7 @@ def extract(text: str, dollar: str = "HKD") -> Extraction:
     if not isinstance(text, str) or not text:
         return Extraction((), ())
     norm = _normalise(text)
-    if _NUMBER_START_RE.search(norm) is None:
+    if _NUMBER_START_RE.search(norm) is None and _JOBS_CN_ROUND_RE.search(norm) is None:
         return Extraction((), ())
     money, english, hiring = _keywords(norm)
     amounts = _find_amounts(text, norm, dollar) if money else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flows.reports.html import MISSING, missing, money, money_or_missing, year_cell, year_text
-from flows.reports.unconverted import left_out, stated, total
+from flows.reports.unconverted import left_out, left_out_sentence, reasons_text, stated, total
 
 
 @pytest.mark.parametrize(
@@ -92,5 +92,21 @@ def test_left_out_shortens_a_long_list_of_months() -> None:
     rows = [{"missing": "HK$", "funder": "company", "currency": "USD", "commitments": 10,
              "amount": 1e9, "reasons": months}]  # fmt: skip
     said = left_out(rows, "company", "HK$")
-    assert "2023-01; no HKMA rate for 2023-02; no HKMA rate for 2023-03; 6 more; " in said
-    assert said.endswith("no HKMA rate for 2023-10).")
+    assert (
+        "(no HKMA rate for 2023-01, 2023-02, 2023-03, 2023-04, 2023-05, 4 more, 2023-10)." in said
+    )
+
+
+def test_left_out_sentence_says_how_much_in_how_many_and_why() -> None:
+    # TEST VALUES shaped like the bundled run's left_out_rows (US$832m, US$200m, US$100m).
+    rows = [{"missing": "HK$", "currency": "USD", "commitments": 3, "amount": 1.132e9,
+             "reasons": "no HKMA rate for 2023-11; no HKMA rate for 2024-05; no announcement "
+             "date to choose an HKMA rate"},
+            {"missing": "HK$", "currency": "CNY", "commitments": 1, "amount": 2e9,
+             "reasons": "no HKMA rate for 2024-06"}]  # fmt: skip
+    assert left_out_sentence(rows, "HK$") == (
+        "US$ 1.13 bn in 3 commitments and CNY 2 bn in 1 commitment have no HK$ figure: "
+        "no HKMA rate for 2023-11, 2024-05, 2024-06; no announcement date to choose an HKMA rate."
+    )
+    assert left_out_sentence(rows, "US$") == ""
+    assert reasons_text([]) == ""

@@ -199,3 +199,69 @@ def test_an_unknown_conversion_is_null_and_counted_as_left_out(
     assert reason == [("no HKMA rate for 2023-11",)]
     total = scalar(con, "SELECT sum(total_hkd) FROM marts.investment_by_sector_year")
     assert total == pytest.approx((50 + 14 + 3 + 6.9) * BN)  # the known figures, unchanged
+
+
+def test_rank_places_an_amount_with_no_hkd_figure_by_its_stated_amount(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # TEST VALUES shaped like the bundled register: US$832m (life science, 2024-05) and US$100m
+    # (Black Sesame, 2023-11) with no HKMA rate for their month, a CNY amount with none either,
+    # and a commitment with no amount whose id sorts before them all.
+    no_rate = {"fx_method": "missing_rate", "announced_year": 2024}
+    _add(con, "life-science-firms-2024-05", "government", "aggregate", amount=832e6,
+         currency="USD", amount_usd=832e6, announced_on=date(2024, 5, 8), **no_rate)  # fmt: skip
+    _add(con, "black-sesame-2023-11", "company", "project", amount=100e6, currency="USD",
+         amount_usd=100e6, announced_on=date(2023, 11, 6), **no_rate)  # fmt: skip
+    _add(con, "cny-firm-2024-06", "company", "project", amount=2 * BN, currency="CNY",
+         announced_on=date(2024, 6, 1), **no_rate)  # fmt: skip
+    _add(con, "adaspace-2024-06", "company", "project", announced_on=date(2024, 6, 28))
+    refresh_marts(con, "test")
+    ranked = [
+        r[0]
+        for r in con.execute(
+            "SELECT commitment_id FROM marts.largest_commitments ORDER BY rank"
+        ).fetchall()
+    ]
+    converted = [r[0] for r in sorted(ROWS, key=lambda r: -float(r[3]))]
+    # HK$ figures first by size; then the amounts with no HK$ figure by currency and within it
+    # by stated amount (never placed among the HK$ figures: that needs a rate); no amount last.
+    assert ranked == [
+        *converted,
+        "cny-firm-2024-06",
+        "life-science-firms-2024-05",
+        "black-sesame-2023-11",
+        "adaspace-2024-06",
+    ]
+
+
+def test_an_investors_largest_commitment_follows_the_rank(con: duckdb.DuckDBPyConnection) -> None:
+    # TEST VALUES: one company, a commitment with no amount and one of US$200m with no HK$ figure.
+    _add(con, "acme-a-2024-06", "company", "project", company_id="acme",
+         announced_on=date(2024, 6, 28))  # fmt: skip
+    _add(con, "acme-b-2024-07", "company", "project", company_id="acme", amount=200e6,
+         currency="USD", amount_usd=200e6, fx_method="missing_rate",
+         announced_on=date(2024, 7, 2))  # fmt: skip
+    refresh_marts(con, "test")
+    largest = con.execute(
+        "SELECT largest_commitment_id FROM marts.largest_investors WHERE company_id = 'acme'"
+    ).fetchall()
+    assert largest == [("acme-b-2024-07",)]
+
+
+def test_investors_rank_an_amount_with_no_hkd_figure_before_no_amount(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # TEST VALUES: a company with US$100m and no HK$ figure, one with no amount but jobs (which
+    # the old order, by HK$ then jobs, put first), and one with neither.
+    _add(con, "usd-co-2023-11", "company", "project", company_id="usd-co", amount=100e6,
+         currency="USD", amount_usd=100e6, fx_method="missing_rate",
+         announced_on=date(2023, 11, 6))  # fmt: skip
+    _add(con, "jobs-co-2024-06", "company", "project", company_id="jobs-co", jobs=500,
+         announced_on=date(2024, 6, 28))  # fmt: skip
+    _add(con, "bare-co-2024-06", "company", "project", company_id="bare-co",
+         announced_on=date(2024, 6, 28))  # fmt: skip
+    refresh_marts(con, "test")
+    ranked = con.execute(
+        "SELECT company_id FROM marts.largest_investors WHERE company_id LIKE '%-co' ORDER BY rank"
+    ).fetchall()
+    assert ranked == [("usd-co",), ("jobs-co",), ("bare-co",)]

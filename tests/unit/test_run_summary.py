@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flows import webhook
 from flows.reports.dq import dq_markdown, dq_payload, write_dq
 from flows.runs import TERMINAL_ITEMS, RunSummary, SourceCounts, summary_text
 
@@ -94,3 +95,18 @@ def test_the_cli_prints_the_same_text_from_the_run_log_record() -> None:
     record = json.loads(json.dumps(run.to_json(), default=str))  # as the run log stores it
     assert summary_text(record) == run.paragraph()
     assert summary_text(record, limit=None).count("\n  - ") == 3
+
+
+def test_a_warning_about_the_data_as_a_whole_follows_the_source_warnings() -> None:
+    run = _run(WARNINGS)
+    run.data_warnings.append("totals: the HK$ totals leave out US$ 100 m in 1 commitment")
+    lines = run.paragraph().splitlines()
+    assert lines[0].endswith("; 4 warnings.")
+    assert lines[4] == "  - totals: the HK$ totals leave out US$ 100 m in 1 commitment"
+    md = dq_markdown(dq_payload(run, {}))
+    assert "- totals: the HK$ totals leave out US$ 100 m in 1 commitment\n" in md
+    # A standing caveat of the data, not news of this run: no webhook message of its own.
+    clean = _run({"register": []})
+    clean.sources[0].quarantined = 0
+    clean.data_warnings.append("totals: the HK$ totals leave out US$ 100 m in 1 commitment")
+    assert webhook.reason(clean.to_json()) is None

@@ -1,5 +1,5 @@
 -- marts.largest_commitments: every current commitment once (withdrawn ones included), ranked by
--- its stated HK$ amount, with what it adds to totals. The rule is applied here only:
+-- amount (the rank rule below), with what it adds to totals. The rule is applied here only:
 -- marts.commitment_counted copies the rows that count, and commitment_pipeline and
 -- largest_investors read this mart alone (at 10M rows this mart takes ~20-28 s; it and
 -- commitment_counted built each from the history took ~50 s, and two marts joined them again).
@@ -14,6 +14,12 @@
 -- body announces of companies' pledges ("over 25 companies ... HK$17 billion", OASES). A covered
 -- project and its aggregate are then always company money, so the rule holds within each funder.
 -- fx_missing_reason says why a stated amount has no HK$ or US$ figure (fx_method missing_rate).
+-- Rank rule (no HK$ figure is ever made up to sort by): first the commitments with a HK$ figure,
+-- largest first; then those stating an amount that has no HK$ figure (no HKMA rate for the
+-- month), by currency (alphabetical) and within it by the stated amount, largest first: a
+-- US$832m commitment with no rate comes after every converted one and before every commitment
+-- with no amount, since where it falls among the converted ones is unknown without a rate;
+-- last the commitments with no amount. Equal keys go by commitment_id.
 -- NOT MATERIALIZED: a CTE read more than once is otherwise written out whole (99 s against 20 s).
 -- The rank is found on the two key columns alone and joined back: ranking the whole wide row
 -- sorted every text column twice. No ORDER BY: sorting the stored rows by rank took longer than
@@ -44,7 +50,10 @@ stepped AS (  -- cumulative statements: increase over the previous one in the se
 ),
 ranked AS (
     SELECT commitment_id,
-           row_number() OVER (ORDER BY amount_hkd DESC NULLS LAST, commitment_id)::BIGINT AS rank
+           row_number() OVER (
+               ORDER BY amount_hkd DESC NULLS LAST, amount IS NULL,
+                        CASE WHEN amount IS NOT NULL THEN currency END, amount DESC, commitment_id
+           )::BIGINT AS rank
     FROM current_rows
 )
 SELECT
