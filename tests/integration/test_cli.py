@@ -311,9 +311,7 @@ def test_report_into_a_new_folder_links_only_what_is_there(warehouse: Path, tmp_
     ],
     ids=["missing-column", "empty-register"],
 )
-def test_a_blocked_run_says_why_without_a_traceback(
-    tmp_path: Path, edit: Any, said: str
-) -> None:
+def test_a_blocked_run_says_why_without_a_traceback(tmp_path: Path, edit: Any, said: str) -> None:
     # A blocked run printed Prefect's traceback of the step that stopped it (a task "crash").
     snap = tmp_path / "snapshot"
     shutil.copytree(snapshot_dir(), snap)
