@@ -176,8 +176,7 @@ def _evaluate(check: Check, frame: pl.DataFrame) -> CheckResult:
     cols = check.args.get("columns") or [check.column or ""]
     place = [c for c in PLACE if c in frame.columns]
     samples = tuple(
-        located({c: _plain(frame[r, c]) for c in [*cols, *place]}, r)
-        for r in rows[:MAX_SAMPLES]
+        located({c: _plain(frame[r, c]) for c in [*cols, *place]}, r) for r in rows[:MAX_SAMPLES]
     )
     return CheckResult(check, expectation, not rows, frame.height, len(rows), tuple(rows), samples)
 
