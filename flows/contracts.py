@@ -20,6 +20,8 @@ SEVERITIES = ("warn", "block")
 CHECK_KINDS = ("not_null", "unique", "accepted_values", "between", "regex")
 # Derived for every text column, never declared: see Contract.text_checks.
 TEXT_CHECK = "clean_text"
+# An accepted-values rule lists its values in the check's name up to this many characters.
+_LISTED = 60
 # Columns the loader writes (hashes, run ids, file names): not text a source decoded.
 _PROVENANCE = frozenset({"source_file", "source_file_sha256", "load_id"})
 
@@ -42,26 +44,62 @@ class ContractError(ValueError):
 
 @dataclass(frozen=True)
 class Check:
-    """One declared check on a column (or the table when column is None)."""
+    """One declared check on a column (or the table when column is None).
+
+    Its name is what the DQ report, meta.dq_result and meta.quarantine show: the contract's
+    `name:` if it sets one, else the column and the rule in words (`source_url is a web address
+    (http/https)`), never the pattern behind it (that stays in the GX expectation)."""
 
     kind: str
     column: str | None
     severity: str
     args: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None  # the contract's `name:`
+    words: str | None = None  # the contract's `rule:`
 
     @property
     def name(self) -> str:
         """Stable, readable name used in quarantine rows and DQ results."""
-        target = self.column or "table"
+        if self.title:
+            return self.title
+        return f"{self.column} {self.rule}" if self.column else self.rule
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, without the column: `is one of company, government`."""
+        if self.words:
+            return self.words
+        if self.kind == "not_null":
+            return "is required"
+        if self.kind == "unique":
+            cols = self.args.get("columns") or []
+            if len(cols) > 1:
+                return f"one row per {', '.join(cols)}"
+            return f"{cols[0]} is unique" if cols and not self.column else "is unique"
         if self.kind == "accepted_values":
-            return f"{target} in {sorted(self.args['values'])}"
+            values = ", ".join(map(str, self.args["values"]))
+            if len(values) <= _LISTED:
+                return f"is one of {values}"
+            return f"is one of the {len(self.args['values'])} accepted values"
         if self.kind == "between":
-            return f"{target} between {self.args.get('min')} and {self.args.get('max')}"
-        if self.kind == "regex":
-            return f"{target} matches {self.args['pattern']}"
+            return "is " + _bounds(self.args.get("min"), self.args.get("max"))
+        if self.kind == "row_count":
+            lo, hi = self.args.get("min"), self.args.get("max")
+            if lo == 1 and hi is None:
+                return "at least one row"
+            return _bounds(lo, hi) + " rows"
         if self.kind == TEXT_CHECK:
-            return f"{target} has no U+FFFD, C1 control or CJK inside a Latin word"
-        return f"{target} {self.kind}"
+            return "has no U+FFFD, C1 control or CJK inside a Latin word"
+        if self.kind == "regex":
+            return "matches its pattern"  # contracts say which in words (`rule:`)
+        return self.kind
+
+
+def _bounds(lo: Any, hi: Any) -> str:
+    """`between 0 and 1`, `at least 0`, `at most 9`."""
+    if lo is not None and hi is not None:
+        return f"between {lo} and {hi}"
+    return f"at least {lo}" if lo is not None else f"at most {hi}"
 
 
 @dataclass(frozen=True)
@@ -226,7 +264,16 @@ def _parse_check(raw: Any, column: str | None, where: str) -> Check:
         args = {"pattern": str(value)}
     if spec.get("message"):
         args["message"] = spec.pop("message")
-    return Check(kind, column, severity, args)
+    return Check(kind, column, severity, args, *_naming(spec, where))
+
+
+def _naming(spec: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """A check's explicit `name:` and `rule:` (words), if the contract gives them."""
+    named = [spec.get(k) for k in ("name", "rule")]
+    for value in named:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ContractError(f"{where}: a check's name and rule are words, got {value!r}")
+    return named[0], named[1]
 
 
 def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
@@ -269,7 +316,7 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
         isinstance(example, dict) and {"question", "sql"} <= example.keys()
     ):
         raise ContractError(f"{where}: example needs a question and its sql")
-    return Contract(
+    built = Contract(
         table=table,
         kind=kind,
         description=description.strip(),
@@ -280,6 +327,11 @@ def parse_contract(data: dict[str, Any], path: Path | None = None) -> Contract:
         key=key,
         example=(str(example["question"]), str(example["sql"])) if example else None,
     )
+    named = [ch.name for ch in built.checks]
+    repeated = sorted({n for n in named if named.count(n) > 1})
+    if repeated:  # results, quarantine rows and GX meta are matched by name
+        raise ContractError(f"{where}: check names must be unique in a table: {repeated}")
+    return built
 
 
 def _inherited_columns(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -306,7 +358,8 @@ def _parse_table_check(raw: dict[str, Any], where: str) -> Check:
     if "row_count" not in raw:
         raise ContractError(f"{where}: table checks support only row_count, got {raw}")
     lo, hi = raw["row_count"]
-    return Check("row_count", None, raw.get("severity", "block"), {"min": lo, "max": hi})
+    severity = raw.get("severity", "block")
+    return Check("row_count", None, severity, {"min": lo, "max": hi}, *_naming(raw, where))
 
 
 @cache

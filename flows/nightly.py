@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 import polars as pl
@@ -31,15 +34,52 @@ from flows.sources.errors import SourceError
 from flows.sources.live import LiveResult, fetch_snapshot
 from flows.validation import Outcome
 
-land = task(name="land", cache_policy=NO_CACHE)(p.land)
-read_register = task(name="read register", cache_policy=NO_CACHE)(reg.read_new_files)
-check_register = task(name="validate and transform register", cache_policy=NO_CACHE)(
-    reg.check_and_stage
-)
-load_register = task(name="load register", cache_policy=NO_CACHE)(reg.merge)
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+# Outcomes a run expects and reports (a blocked register, a source that fails its checks): the
+# summary and the DQ report say them; a traceback on the terminal would only hide them.
+EXPECTED = (p.Blocked, p.InputError, SourceError)
+
+
+@dataclass(frozen=True)
+class _Stopped:
+    """An expected outcome a step ended in, handed back through Prefect's task engine (which
+    logs a raised exception as a crash, with its traceback) and raised again in the flow."""
+
+    error: Exception
+
+
+def _step(name: str, fn: Callable[Params, Result]) -> Callable[Params, Result]:
+    """fn as a Prefect task whose expected outcomes (EXPECTED) reach the caller as exceptions
+    without a task failure and its traceback in the log; anything else still fails the task."""
+
+    @functools.wraps(fn)
+    def quiet(*args: Params.args, **kwargs: Params.kwargs) -> Result | _Stopped:
+        try:
+            return fn(*args, **kwargs)
+        except EXPECTED as exc:
+            return _Stopped(exc)
+
+    run = task(name=name, cache_policy=NO_CACHE)(quiet)
+
+    @functools.wraps(fn)
+    def step(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        result = run(*args, **kwargs)
+        if isinstance(result, _Stopped):
+            raise result.error
+        return result
+
+    return step
+
+
+land = _step("land", p.land)
+read_register = _step("read register", reg.read_new_files)
+check_register = _step("validate and transform register", reg.check_and_stage)
+load_register = _step("load register", reg.merge)
 propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
-load_official = task(name="load official source", cache_policy=NO_CACHE)(p.load_official)
-load_published = task(name="load published figures", cache_policy=NO_CACHE)(pub.load_published)
+load_official = _step("load official source", p.load_official)
+load_published = _step("load published figures", pub.load_published)
 build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
 
 

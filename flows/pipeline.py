@@ -25,7 +25,7 @@ from flows.sources.gia import pair_releases
 from flows.sources.register import InputError, register_files
 from flows.transforms.candidates import agreed, detect_frame
 from flows.transforms.pairing import pair_languages
-from flows.validation import Outcome, validate
+from flows.validation import PLACE, Outcome, validate
 
 REGISTER = "raw.register_commitment"
 
@@ -313,7 +313,8 @@ def load_official(
     data = data.unique(subset=list(target.grain), keep="last", maintain_order=True)
     counts.duplicates = before - data.height
     cols = [c for c in target.column_names if c in data.columns]
-    outcome = validate(data.select(cols), target)
+    place = [c for c in PLACE if c not in cols]  # failing samples name their file and line
+    outcome = validate(data.select(*cols, *place), target)
     if outcome.blocked:
         names = "; ".join(f"{r.check.name} ({r.unexpected_count} failing)" for r in outcome.blocked)
         raise SourceError(f"{spec.name} failed block check(s): {names}")

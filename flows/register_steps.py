@@ -41,11 +41,12 @@ from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy, unmapped_labels
 from flows.validation import (
     MAX_SAMPLES,
-    ROW_ID,
+    PLACE,
     CheckResult,
     Outcome,
     combine,
     expectation_type,
+    located,
     validate,
 )
 
@@ -379,11 +380,12 @@ def _unique_over_all(con: duckdb.DuckDBPyConnection, check: Check, rows: int) ->
         return CheckResult(check, kind, True, rows, 0)
     found = con.execute(
         f"SELECT * FROM (SELECT row_number() OVER (ORDER BY f.ord, r.line) - 1 AS i, {values}, "
-        f"count(*) OVER (PARTITION BY {values}) AS n, {present} AS present "
+        f"f.name, r.line, count(*) OVER (PARTITION BY {values}) AS n, {present} AS present "
         f"FROM raw.register_commitment AS r JOIN {FILES} AS f ON r.source_file_sha256 = f.sha) "
         "WHERE n > 1 AND present ORDER BY i"
     ).fetchall()
-    samples = tuple({**dict(zip(cols, row[1:-2], strict=True)), ROW_ID: row[0]} for row in found)
+    names = [*cols, *PLACE]  # the sample's values, then the file and line it came from
+    samples = tuple(located(dict(zip(names, row[1:-2], strict=True)), row[0]) for row in found)
     failing = tuple(int(row[0]) for row in found)
     return CheckResult(check, kind, not failing, rows, len(failing), failing, samples[:MAX_SAMPLES])
 

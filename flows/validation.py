@@ -16,7 +16,9 @@ from flows.contracts import TEXT_CHECK, Check, Contract
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 
-ROW_ID = "__row"
+ROW_ID = "__row"  # internal row number: which rows fail; never shown where a row has a line
+# Where a failing sample is shown to come from: the columns meta.quarantine names a row by.
+PLACE = ("source_file", "line")
 MAX_SAMPLES = 20
 
 
@@ -172,10 +174,19 @@ def _evaluate(check: Check, frame: pl.DataFrame) -> CheckResult:
         return _row_count(check, frame.height)
     rows = frame.select(_failing(check).arg_true()).to_series().to_list()
     cols = check.args.get("columns") or [check.column or ""]
+    place = [c for c in PLACE if c in frame.columns]
     samples = tuple(
-        {**{c: _plain(frame[r, c]) for c in cols}, ROW_ID: r} for r in rows[:MAX_SAMPLES]
+        located({c: _plain(frame[r, c]) for c in [*cols, *place]}, r) for r in rows[:MAX_SAMPLES]
     )
     return CheckResult(check, expectation, not rows, frame.height, len(rows), tuple(rows), samples)
+
+
+def located(sample: dict[str, Any], row: int) -> dict[str, Any]:
+    """A failing sample as the reports show it: its values, with the file and line it came
+    from when the frame has them (as meta.quarantine does), else its row number."""
+    if all(c in sample for c in PLACE):
+        return {k: v for k, v in sample.items() if k != ROW_ID}
+    return {**sample, ROW_ID: row}
 
 
 def expectation_type(check: Check) -> str:
@@ -229,7 +240,9 @@ def combine(
             result = outcome.results[i]
             rows += [offset + r for r in result.failing_rows]
             for sample in result.samples[: MAX_SAMPLES - len(samples)]:
-                samples.append({**sample, ROW_ID: offset + sample[ROW_ID]})
+                if ROW_ID in sample:  # a row number counts across the parts; a line does not
+                    sample = {**sample, ROW_ID: offset + sample[ROW_ID]}
+                samples.append(sample)
             offset += height
         merged.append(
             CheckResult(
@@ -281,7 +294,7 @@ def to_gx_result(outcome: Outcome) -> Any:
                 "unexpected_count": cr.unexpected_count,
                 "unexpected_percent": pct,
                 "partial_unexpected_list": [
-                    next(v for k, v in s.items() if k != ROW_ID) for s in cr.samples
+                    next(v for k, v in s.items() if k not in (ROW_ID, *PLACE)) for s in cr.samples
                 ],
             }
         results.append(
@@ -316,11 +329,12 @@ def validate_with_gx(frame: pl.DataFrame, contract: Contract) -> Outcome:
     suite = ctx.suites.add(build_suite_for(contract.table, checkable))
     pdf = frame.with_row_index(ROW_ID).to_pandas()
     batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
+    place = [c for c in PLACE if c in frame.columns]
     result = batch.validate(
         suite,
         result_format={
             "result_format": "COMPLETE",
-            "unexpected_index_column_names": [ROW_ID],
+            "unexpected_index_column_names": [ROW_ID, *place],
             "return_unexpected_index_query": False,
         },
     )
@@ -363,7 +377,7 @@ def _check_result(check: Check, res: Any, height: int) -> CheckResult:
         row = int(item[ROW_ID]) if isinstance(item, dict) else int(item)
         rows.append(row)
         if len(samples) < MAX_SAMPLES and isinstance(item, dict):
-            samples.append({k: _plain(v) for k, v in item.items()})
+            samples.append(located({k: _plain(v) for k, v in item.items()}, row))
     unexpected = info.get("unexpected_count")
     if unexpected is None:
         unexpected = 0 if res.success else len(rows) or 1
@@ -396,8 +410,10 @@ def _reason(check: Check, value: Any) -> str:
         return f"{check.column} is required but empty"
     if check.kind == "accepted_values":
         return f"{check.column} {shown} is not one of {', '.join(map(str, check.args['values']))}"
-    if check.kind == "regex":
-        return f"{check.column} {shown} does not match {check.args['pattern']}"
+    if check.kind == "regex" and check.rule.startswith("is "):
+        return f"{check.column} {shown} is not {check.rule[3:]}"
+    if check.kind == "regex":  # the rule in words, never the pattern (it may be 900 characters)
+        return f"{check.column} {shown} fails the check: {check.name}"
     if check.kind == "between":
         return f"{check.column} {shown} is outside [{check.args['min']}, {check.args['max']}]"
     return f"{check.name} failed for {shown}"

@@ -10,6 +10,7 @@ import polars as pl
 
 from flows.contracts import contract
 from flows.sources.errors import SourceError
+from flows.sources.register import close_headers
 
 RAW = "raw.published_figure"
 TABLE_ID = "published"  # core.macro_indicator.table_id of every row from these files
@@ -27,7 +28,8 @@ def parse(raw: bytes, where: str) -> pl.DataFrame:
     frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c.name for c in source if c.required and c.name not in frame.columns]
     if missing:
-        raise SourceError(f"{where}: missing column(s) {', '.join(missing)}")
+        close = close_headers(missing, frame.columns, [c.name for c in source])
+        raise SourceError(f"{where}: missing column(s) {', '.join(missing)}{close}")
     return frame.select(
         pl.col(c.name) if c.name in frame.columns else pl.lit(None, pl.String).alias(c.name)
         for c in source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 import sys
@@ -97,7 +98,8 @@ def insert_register(
     missing = [c.name for c in source_cols if c.required and c.name not in header]
     if missing:
         raise InputError(
-            f"{shown}: line 1: missing required column(s) {', '.join(missing)}; "
+            f"{shown}: line 1: missing required column(s) {', '.join(missing)}"
+            f"{close_headers(missing, header, [c.name for c in source_cols])}; "
             f"expected header: {','.join(c.name for c in source_cols)}"
         )
     if len(set(header)) != len(header):
@@ -157,6 +159,24 @@ def insert_register(
     if blank:  # numbered with the rest, so the records after them keep their lines
         con.execute(f"DELETE FROM {table} WHERE {mine} AND {empty}", sha)
     return int(records) - int(blank)
+
+
+def close_headers(missing: list[str], header: list[str], expected: list[str]) -> str:
+    """`; the header has "Status" (did you mean status?)` for each missing column that a header
+    cell not in the contract nearly names (case, spaces or hyphens for underscores, a typo);
+    empty when none does."""
+    extra = {_folded(h): h for h in header if h not in expected}
+    found = []
+    for name in missing:
+        close = difflib.get_close_matches(_folded(name), list(extra), n=1, cutoff=0.8)
+        if close:
+            found.append(f'"{extra.pop(close[0])}" (did you mean {name}?)')
+    return f"; the header has {', '.join(found)}" if found else ""
+
+
+def _folded(name: str) -> str:
+    """A column name compared loosely: NFKC, casefolded, spaces and hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", name).casefold().strip())
 
 
 def _ident(name: str) -> str:

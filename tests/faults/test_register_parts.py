@@ -48,10 +48,8 @@ def _edited_register(snap: Path) -> None:
 
 
 def _values(check: dict[str, Any]) -> list[str]:
-    """A check's failing samples without their row numbers, sorted."""
-    return sorted(
-        str({k: v for k, v in x.items() if k != "__row"}) for x in check["failing_samples"]
-    )
+    """A check's failing samples (values, file and line), sorted."""
+    return sorted(str(x) for x in check["failing_samples"])
 
 
 def _run(
@@ -63,7 +61,7 @@ def _run(
     assert hkam(snap, warehouse, reports) == 0
     payload = dq(reports)
     register = source(payload, "register")
-    # Failing samples by value: their __row counts rows in the order they were validated.
+    # Failing samples by value, file and line: the same whether validated whole or in parts.
     checks = [
         (c["check"], c["success"], c["element_count"], c["unexpected_count"], _values(c))
         for c in payload["checks"].get("register", [])  # none when the register is unchanged

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 from flows.cli import main
+from flows.resources import snapshot_dir
 
 HKAM = [sys.executable, "-m", "flows.cli"]
 
@@ -295,3 +298,34 @@ def test_report_into_a_new_folder_links_only_what_is_there(warehouse: Path, tmp_
     out = hkam("report", "--warehouse", str(warehouse), "--reports-dir", str(beside))
     assert out.returncode == 0 and (beside / "latest" / "dq.html").exists()
     assert 'href="dq.html"' in (beside / "latest" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            lambda header, rows: header.replace(",status,", ",Status,") + rows,
+            'missing required column(s) status; the header has "Status" (did you mean status?)',
+        ),
+        (lambda header, _rows: header, "no rows under the header line"),
+    ],
+    ids=["missing-column", "empty-register"],
+)
+def test_a_blocked_run_says_why_without_a_traceback(tmp_path: Path, edit: Any, said: str) -> None:
+    # A blocked run printed Prefect's traceback of the step that stopped it (a task "crash").
+    snap = tmp_path / "snapshot"
+    shutil.copytree(snapshot_dir(), snap)
+    register = snap / "register" / "commitments.csv"
+    header, rows = register.read_text(encoding="utf-8").split("\n", 1)
+    register.write_text(edit(header + "\n", rows), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    env["HKAM_DATA_DIR"] = str(tmp_path / "data")
+    out = hkam(
+        "run", "--snapshot-dir", str(snap), "--warehouse", str(tmp_path / "w.duckdb"),
+        "--reports-dir", str(tmp_path / "r"), env=env,
+    )  # fmt: skip
+    assert out.returncode == 1, out.stderr
+    assert "BLOCKED" in out.stdout and said in out.stdout
+    assert "Traceback" not in out.stderr and "ERROR" not in out.stderr, out.stderr
+    dq = json.loads((tmp_path / "r" / "latest" / "dq.json").read_text(encoding="utf-8"))
+    assert dq["status"] == "blocked" and said in dq["blocked_reasons"][0]

@@ -214,6 +214,28 @@ def test_bad_rows_are_quarantined_and_the_rest_load(
     assert "XYZ" in reasons["black-sesame-2023-11"]
     assert "source_url" in reasons["rfs-2020-07"]
     assert "mid-October" in reasons["itiof-2024-10"]
+    # dq.json's failing rows name the file and line meta.quarantine does, not "__row": 0, and
+    # the checks by their rule in words, not the 900-character date pattern.
+    lines = {json.loads(r[3])["commitment_id"]: (r[0], r[1]) for r in rows}
+    dq = json.loads((paths["reports"] / "latest" / "dq.json").read_text(encoding="utf-8"))
+    failing = {
+        c["check"]: c["failing_samples"] for c in dq["checks"]["register"] if c["success"] is False
+    }
+    assert failing["announced_on is a date with its year"] == [
+        {
+            "announced_on": "mid-October",
+            "source_file": "commitments.csv",
+            "line": lines["itiof-2024-10"][0],
+        }
+    ]
+    assert lines["itiof-2024-10"][1] == "announced_on is a date with its year"
+    assert (
+        failing["amount is a non-negative number"][0]["line"]
+        == lines["j2-semiconductor-2023-10"][0]
+    )
+    assert not any("__row" in s for samples in failing.values() for s in samples)
+    dq_md = (paths["reports"] / "latest" / "dq.md").read_text(encoding="utf-8")
+    assert "| announced_on is a date with its year | warn | FAIL | 1 |" in dq_md
     n = register_rows()
     assert query(paths["warehouse"], "SELECT count(*) FROM core.investment_commitment") == [
         (n - 4,)

@@ -391,3 +391,50 @@ def test_every_mart_has_an_example_query_that_runs(
     assert question.endswith("?")
     assert mart in sql
     con.execute(sql).fetchall()  # runs on the (empty) migrated warehouse: names and types hold
+
+
+@pytest.mark.parametrize("table", _params())
+def test_check_names_are_short_words_never_a_pattern(table: str) -> None:
+    # A regex check was named "X matches <pattern>": 900 characters for the register's dates.
+    for check in CONTRACTS[table].checks:
+        assert len(check.name) <= 100, check.name
+        pattern = check.args.get("pattern")
+        assert pattern is None or pattern not in check.name, check.name
+        if check.kind == "regex":
+            assert check.words, f"{table}: {check.column}'s regex check needs a rule in words"
+            assert check.name == f"{check.column} {check.rule}"
+
+
+def test_a_check_may_name_itself_and_say_its_rule() -> None:
+    c = parse_contract(
+        _doc(checks=[{"regex": "^[0-9]+$", "name": "a_is_a_number", "rule": "is digits"}])
+    )
+    [check] = [ch for ch in c.checks if ch.kind == "regex"]
+    assert (check.name, check.rule, check.args["pattern"]) == (
+        "a_is_a_number",
+        "is digits",
+        "^[0-9]+$",
+    )
+    derived = parse_contract(_doc(checks=[{"regex": "^[0-9]+$", "rule": "is digits"}]))
+    assert [ch.name for ch in derived.checks if ch.kind == "regex"] == ["a is digits"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        ("not_null", "a is required"),
+        ({"accepted_values": ["x", "y"]}, "a is one of x, y"),
+        ({"accepted_values": [f"value_{i:02d}" for i in range(9)]}, "a is one of the 9 accepted values"),
+        ({"between": [0, None]}, "a is at least 0"),
+        ({"between": [0, 1]}, "a is between 0 and 1"),
+        ({"regex": "^x$"}, "a matches its pattern"),
+    ],
+)  # fmt: skip
+def test_derived_check_names(spec: Any, name: str) -> None:
+    c = parse_contract(_doc(checks=[spec]))
+    assert [ch.name for ch in c.checks if ch.kind != "clean_text"] == [name]
+
+
+def test_two_checks_of_one_name_are_refused() -> None:
+    with pytest.raises(ContractError, match="unique in a table"):
+        parse_contract(_doc(checks=[{"regex": "^x$", "name": "n"}, {"regex": "^y$", "name": "n"}]))

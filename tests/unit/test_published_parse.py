@@ -26,3 +26,13 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_name() -> None:
 def test_a_missing_column_is_refused() -> None:
     with pytest.raises(SourceError, match="missing column"):
         parse(HEADER.replace(",quote", "").encode(), "figures.csv")
+
+
+def test_a_close_header_gets_did_you_mean() -> None:
+    # A header `Source URL` was refused as a missing source_url, with no hint of the close name.
+    with pytest.raises(SourceError) as err:
+        parse((HEADER.replace("source_url", "Source URL") + ROW).encode(), "figures.csv")
+    assert (
+        'missing column(s) source_url; the header has "Source URL" (did you mean source_url?)'
+        in (str(err.value))
+    )

@@ -93,6 +93,30 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
     assert "line 1" in message
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("Status", "status"), ("commitment id", "commitment_id"), ("Amount ", "amount"),
+     ("stauts", "status"), ("Source-URL", "source_url")],
+)  # fmt: skip
+def test_a_close_header_gets_did_you_mean(tmp_path: Path, written: str, meant: str) -> None:
+    # A header `Status` blocked the run naming the missing column only, not the close one.
+    header = [written if c == meant else c for c in SOURCE]
+    path = write(tmp_path, csv_text([row("a-1")], header=header))
+    with pytest.raises(InputError) as err:
+        read_register(path, REGISTER)
+    message = str(err.value)
+    assert f"missing required column(s) {meant}; " in message
+    assert f'the header has "{written.strip()}" (did you mean {meant}?)' in message
+
+
+def test_a_missing_column_without_a_close_header_gets_no_guess(tmp_path: Path) -> None:
+    header = [c if c != "status" else "analyst_scratch" for c in SOURCE]
+    path = write(tmp_path, csv_text([row("a-1")], header=header))
+    with pytest.raises(InputError, match="missing required column") as err:
+        read_register(path, REGISTER)
+    assert "did you mean" not in str(err.value)
+
+
 def test_optional_columns_absent_are_null(tmp_path: Path) -> None:
     assert OPTIONAL == ["company_zh", "also_stated_amount", "also_stated_currency", "notes"]
     header = [h for h in SOURCE if h not in OPTIONAL]

@@ -121,3 +121,52 @@ def test_duplicate_grain_fails_the_unique_block_check() -> None:
         ("unique", ["source_file_sha256", "line"])
     ]
     assert outcome.reasons == {}  # block checks stop the run; they quarantine nothing
+
+
+def test_check_names_are_the_rule_in_words_not_the_pattern(outcome: Outcome) -> None:
+    # A regex check was named by its regex: 900 characters for announced_on.
+    names = {r.check.name for r in outcome.results if not r.success}
+    assert names == {
+        "announced_on is a date with its year",
+        "amount is a non-negative number",
+        "currency is one of HKD, USD, CNY, EUR, JPY, GBP",
+        "source_url is required",
+    }
+    for r in outcome.results:
+        pattern = r.check.args.get("pattern")
+        assert not pattern or pattern not in r.check.name
+    # The pattern stays in the GX expectation behind the check.
+    [dated] = [r for r in outcome.results if r.check.name == "announced_on is a date with its year"]
+    expectation = outcome.gx_result.results[outcome.results.index(dated)].expectation_config
+    assert expectation.kwargs["regex"] == dated.check.args["pattern"]
+    assert expectation.meta["check"] == "announced_on is a date with its year"
+
+
+def test_failing_samples_name_their_file_and_line(outcome: Outcome) -> None:
+    # Samples showed "__row": 1 (an internal row number) where meta.quarantine said line 3.
+    failing = [r for r in outcome.results if not r.success]
+    samples = {r.check.name: list(r.samples) for r in failing}
+    assert samples["amount is a non-negative number"] == [
+        {"amount": "-5", "source_file": "commitments.csv", "line": 3}
+    ]
+    assert samples["source_url is required"] == [
+        {"source_url": None, "source_file": "commitments.csv", "line": 5}
+    ]
+    assert all("__row" not in s for r in failing for s in r.samples)
+    assert sorted(r.failing_rows[0] for r in failing) == [1, 2, 3, 4]  # still the row numbers
+
+
+def test_a_frame_without_lines_keeps_row_numbers_in_its_samples() -> None:
+    fx = contract("core.fx_rate")
+    rates = pl.DataFrame(
+        {"month": [None], "currency": ["USD"], "hkd_per_unit": [7.8]},
+        schema={"month": pl.Date, "currency": pl.String, "hkd_per_unit": pl.Float64},
+    )  # TEST VALUES
+    [failing] = [r for r in validate(rates, fx).results if not r.success]
+    assert failing.samples == ({"month": None, "__row": 0},)
+
+
+def test_a_regex_reason_says_the_rule_not_the_pattern() -> None:
+    result = validate(frame(raw_row(2, source_url="ftp://example.org/x")), REGISTER)
+    [[(_, reason)]] = result.reasons.values()
+    assert reason == 'source_url "ftp://example.org/x" is not a web address (http/https)'
