@@ -256,7 +256,8 @@ def section(res: dict[str, Any], smaller: list[dict[str, Any]]) -> list[str]:
         f"CSV {res['inputs']['register_bytes'] / 2**20:,.0f} MB; C&SD payload 1,000,000 points; "
         f"Prefect server start {res['prefect_server']['start_s']} s, excluded. Code: "
         + _code(res)
-        + ".",
+        + "."
+        + (f" **Note:** {res['note']}" if res.get("note") else ""),
         "",
         "| measurement | median s | min–max s | rows/s | × floor | peak RSS MB (median / max) "
         "| tree RSS MB | runs |",

@@ -47,7 +47,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from generate import generate, register_snapshot  # noqa: E402
-from report import write_benchmarks  # noqa: E402
+from report import ORDER, write_benchmarks  # noqa: E402
 
 RESULTS = BENCH / "results"
 PY = sys.executable
@@ -534,17 +534,7 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
     work = Path(tempfile.mkdtemp(prefix=f"hkam-bench-{rows}-"))
     code = freeze_code(work / "code")
     code_info = code_version()
-    names = [
-        "floor",
-        "hkam cold",
-        "hkam no-change",
-        "hkam register cold",
-        "naive",
-        "dlt",
-        "dlt scd2",
-        "sql peer",
-        "import floor",
-    ]
+    names = list(ORDER)  # the measurements, in the order each repeat runs them
     runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     stages: list[dict[str, Any]] = []
     nochange_stages: list[dict[str, Any]] = []
@@ -741,9 +731,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="per measurement, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
     parser.add_argument("--report-only", action="store_true", help="only rebuild BENCHMARKS.md")
+    parser.add_argument("--note", help="said with the results (e.g. a check run on a busy machine)")
     args = parser.parse_args(argv)
     if not args.report_only:
         result = benchmark(args.rows, args.seed, args.repeat, args.timeout, args.keep)
+        if args.note:
+            result["note"] = args.note
         RESULTS.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result, indent=1, ensure_ascii=False, default=str)
         (RESULTS / f"{args.rows}.json").write_text(text + "\n", encoding="utf-8")
