@@ -1,6 +1,7 @@
 -- Staged: the rows that passed, typed and trimmed, with the date's precision, the sector's
 -- cluster, HK$ and US$ figures at the HKMA month-end rate of the announcement month (empty when
--- no rate is held) and a content hash (md5 of the typed row) that versions the history.
+-- no rate is held) and a content hash that versions the history: md5 over every typed column,
+-- an empty one written _null_, as dbt_utils.generate_surrogate_key expands.
 CREATE OR REPLACE TABLE staged_commitment AS
 WITH typed AS (
     SELECT
@@ -43,7 +44,34 @@ SELECT
     CASE WHEN t.currency = 'HKD' THEN t.amount ELSE t.amount * fx.hkd_per_unit END AS amount_hkd,
     (CASE WHEN t.currency = 'HKD' THEN t.amount ELSE t.amount * fx.hkd_per_unit END)
         / usd.hkd_per_unit AS amount_usd,
-    md5(t::VARCHAR) AS row_hash
+    md5(concat_ws(
+        '|',
+        coalesce(t.commitment_id::VARCHAR, '_null_'),
+        coalesce(t.party::VARCHAR, '_null_'),
+        coalesce(t.company_name::VARCHAR, '_null_'),
+        coalesce(t.company_zh::VARCHAR, '_null_'),
+        coalesce(t.announced_on::VARCHAR, '_null_'),
+        coalesce(t.announced_precision::VARCHAR, '_null_'),
+        coalesce(t.amount_text::VARCHAR, '_null_'),
+        coalesce(t.amount::VARCHAR, '_null_'),
+        coalesce(t.currency::VARCHAR, '_null_'),
+        coalesce(t.qualifier::VARCHAR, '_null_'),
+        coalesce(t.also_stated_amount::VARCHAR, '_null_'),
+        coalesce(t.also_stated_currency::VARCHAR, '_null_'),
+        coalesce(t.jobs::VARCHAR, '_null_'),
+        coalesce(t.jobs_qualifier::VARCHAR, '_null_'),
+        coalesce(t.sector_label::VARCHAR, '_null_'),
+        coalesce(t.location::VARCHAR, '_null_'),
+        coalesce(t.scope::VARCHAR, '_null_'),
+        coalesce(t.is_cumulative::VARCHAR, '_null_'),
+        coalesce(t.series_id::VARCHAR, '_null_'),
+        coalesce(t.covered_by::VARCHAR, '_null_'),
+        coalesce(t.phasing_years::VARCHAR, '_null_'),
+        coalesce(t.status::VARCHAR, '_null_'),
+        coalesce(t.source_url::VARCHAR, '_null_'),
+        coalesce(t.confidence::VARCHAR, '_null_'),
+        coalesce(t.notes::VARCHAR, '_null_')
+    )) AS row_hash
 FROM typed AS t
 LEFT JOIN sector_map AS s ON s.label = t.sector_label
 LEFT JOIN fx_rate AS fx
