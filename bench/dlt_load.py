@@ -15,23 +15,34 @@ import polars as pl
 BATCH = 250_000
 
 
+def batches(csv_path: Path) -> Iterator[Any]:
+    """The register as Arrow batches of BATCH rows, every cell text (as the CSV holds it)."""
+    lazy = pl.scan_csv(csv_path, infer_schema=False)
+    for batch in lazy.collect_batches(chunk_size=BATCH):
+        yield batch.to_arrow()
+
+
+def pipeline(out: Path, pipelines_dir: Path, name: str) -> Any:
+    """A dlt pipeline writing to the DuckDB file `out`, dataset raw."""
+    import dlt
+
+    return dlt.pipeline(
+        pipeline_name=name,
+        destination=dlt.destinations.duckdb(str(out)),
+        dataset_name="raw",
+        pipelines_dir=str(pipelines_dir),
+    )
+
+
 def run(csv_path: Path, out: Path, pipelines_dir: Path) -> Any:
     """One dlt pipeline run; returns its load info."""
     import dlt
 
     @dlt.resource(name="register_commitment", write_disposition="replace")
     def register() -> Iterator[Any]:
-        lazy = pl.scan_csv(csv_path, infer_schema=False)
-        for batch in lazy.collect_batches(chunk_size=BATCH):
-            yield batch.to_arrow()
+        yield from batches(csv_path)
 
-    pipeline = dlt.pipeline(
-        pipeline_name="bench_register",
-        destination=dlt.destinations.duckdb(str(out)),
-        dataset_name="raw",
-        pipelines_dir=str(pipelines_dir),
-    )
-    return pipeline.run(register())
+    return pipeline(out, pipelines_dir, "bench_register").run(register())
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,11 @@ writes `bench/data/<rows>/s<seed>/` in the snapshot layout `hkam run --snapshot-
   commitment_id, ~1% faulty rows that the contract's checks (or the date transform) set aside;
 - `censtatd/999-90001.json`: one C&SD get.php payload with 1,000,000 data points;
 - `gia/general_en.xml`: an RSS 2.0 press-release feed with 100,000 items;
-- the bundled snapshot's real C&SD, HKMA and ITF files and a MANIFEST naming every file.
+- the bundled snapshot's real C&SD, HKMA and ITF files and a MANIFEST naming every file;
+
+and beside it `bench/data/<rows>/s<seed>-register/` (`register_snapshot`), whose only large input
+is that register: the bundled snapshot's small official files, feeds and published figures as they
+are, so hkam's register path is measured like for like against the register-only peers.
 
 Every synthetic value says so ("Synthetic Co 123", `https://example.invalid/...`). Columns are
 built with numpy and polars and written in chunks, never row by row in Python.
@@ -71,6 +75,12 @@ LOCATIONS = [
 ]  # fmt: skip
 CONFIDENCE = ["high", "medium", "low"]
 FAULTS = ["negative_amount", "unknown_currency", "missing_source_url", "bad_date", "bad_day"]
+SYNTHETIC_REGISTER = {
+    "path": "register/commitments.csv",
+    "source_url": "https://example.invalid/register",
+    "retrieved_on": "2026-11-24",
+    "notes": "SYNTHETIC register written by bench/generate.py for the benchmark.",
+}
 
 
 def snapshot_dir(rows: int, seed: int, root: Path = DATA) -> Path:
@@ -391,12 +401,7 @@ def copy_reference(out: Path) -> None:
     with (SNAPSHOT / "MANIFEST").open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if not r["path"].startswith("register/")]
     rows += [
-        {
-            "path": "register/commitments.csv",
-            "source_url": "https://example.invalid/register",
-            "retrieved_on": "2026-11-24",
-            "notes": "SYNTHETIC register written by bench/generate.py for the benchmark.",
-        },
+        SYNTHETIC_REGISTER,
         {
             "path": f"censtatd/{CENSTATD_ID}.json",
             "source_url": "https://example.invalid/censtatd",
@@ -410,10 +415,49 @@ def copy_reference(out: Path) -> None:
             "notes": "SYNTHETIC press-release feed (100,000 items) for the benchmark.",
         },
     ]
+    write_manifest(out, rows)
+
+
+def write_manifest(out: Path, rows: list[dict[str, str]]) -> None:
+    """The snapshot's MANIFEST (path, source_url, retrieved_on, notes)."""
     with (out / "MANIFEST").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["path", "source_url", "retrieved_on", "notes"])
         writer.writeheader()
         writer.writerows(rows)
+
+
+def register_snapshot(rows: int, seed: int = 42, root: Path = DATA, force: bool = False) -> Path:
+    """The snapshot whose only large input is the N-row register (cached beside generate's).
+
+    The register is generate's own file (hard-linked, or copied across file systems); every
+    other folder is the bundled snapshot's, unchanged, and so is its MANIFEST but for the register.
+    """
+    full = generate(rows, seed, root, force)
+    out = full.with_name(full.name + "-register")
+    stamp = out / "GENERATED.json"
+    want = {"rows": rows, "seed": seed, "version": VERSION, "register_only": True}
+    register = full / "register" / "commitments.csv"
+    mine = out / "register" / "commitments.csv"
+    fresh = stamp.exists() and json.loads(stamp.read_text()) == want
+    if not force and fresh and mine.exists() and mine.samefile(register):
+        return out
+    tmp = out.with_name(out.name + ".tmp")
+    for stale in (out, tmp):
+        if stale.exists():
+            shutil.rmtree(stale)
+    for sub in sorted(p for p in SNAPSHOT.iterdir() if p.is_dir() and p.name != "register"):
+        shutil.copytree(sub, tmp / sub.name)
+    (tmp / "register").mkdir(parents=True)
+    try:
+        (tmp / "register" / "commitments.csv").hardlink_to(register)
+    except OSError:
+        shutil.copy2(register, tmp / "register" / "commitments.csv")
+    with (SNAPSHOT / "MANIFEST").open(encoding="utf-8", newline="") as fh:
+        listed = [r for r in csv.DictReader(fh) if not r["path"].startswith("register/")]
+    write_manifest(tmp, [*listed, SYNTHETIC_REGISTER])
+    (tmp / "GENERATED.json").write_text(json.dumps(want))
+    tmp.rename(out)
+    return out
 
 
 def generate(rows: int, seed: int = 42, root: Path = DATA, force: bool = False) -> Path:

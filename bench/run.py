@@ -1,11 +1,15 @@
-"""The hkam benchmark: floor, hkam cold/no-change, naive, dlt, import floor, mart queries.
+"""The hkam benchmark: floor, hkam cold/no-change/register cold, the peers, mart queries.
 
     python bench/run.py --rows 1000000 [--repeat 3] [--seed 42] [--timeout 900]
 
 Each measured command runs as a fresh subprocess under `/usr/bin/time -v` (peak RSS from the
 OS) while a psutil poller records the peak RSS summed over the process tree. Measurements
-alternate (floor, cold, no-change, naive, dlt, import; floor, cold, ...) and medians are
-reported. One Prefect server is started for the whole benchmark (its start-up is excluded).
+alternate (floor, cold, no-change, register cold, naive, dlt, dlt scd2, sql peer, import; floor,
+cold, ...) and medians are reported. "hkam register cold" runs on the snapshot whose only large
+input is the register (bench/generate.py `register_snapshot`), like for like with the peers that
+do the same job on the register alone: dlt's scd2 merge (bench/dlt_scd2.py) and a plain DuckDB
+SQL pipeline (bench/sql_peer.py). One Prefect server is started for the whole benchmark (its
+start-up is excluded).
 Results: bench/results/<rows>.json and bench/results/latest.json; BENCHMARKS.md is rebuilt
 from every results file.
 """
@@ -42,8 +46,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from generate import generate  # noqa: E402
-from report import write_benchmarks  # noqa: E402
+from generate import generate, register_snapshot  # noqa: E402
+from report import ORDER, write_benchmarks  # noqa: E402
 
 RESULTS = BENCH / "results"
 PY = sys.executable
@@ -501,9 +505,26 @@ def freeze_code(dest: Path) -> Path:
     return dest
 
 
+def hkam_run(snapshot: Path, warehouse: Path, reports: Path) -> list[str]:
+    """`hkam run` on a snapshot into a warehouse file, as the benchmark measures it."""
+    return [
+        PY,
+        "-m",
+        "flows.cli",
+        "run",
+        "--snapshot-dir",
+        str(snapshot),
+        "--warehouse",
+        str(warehouse),
+        "--reports-dir",
+        str(reports),
+    ]
+
+
 def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     snap = generate(rows, seed)
+    register_snap = register_snapshot(rows, seed)
     gen_s = time.perf_counter() - t0
     register = snap / "register" / "commitments.csv"
     gnu_time = _gnu_time()
@@ -513,10 +534,11 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
     work = Path(tempfile.mkdtemp(prefix=f"hkam-bench-{rows}-"))
     code = freeze_code(work / "code")
     code_info = code_version()
-    names = ["floor", "hkam cold", "hkam no-change", "naive", "dlt", "import floor"]
+    names = list(ORDER)  # the measurements, in the order each repeat runs them
     runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     stages: list[dict[str, Any]] = []
     nochange_stages: list[dict[str, Any]] = []
+    register_stages: list[dict[str, Any]] = []
     result: dict[str, Any] = {}
     try:
         with prefect_server(work / "prefect-home") as (api, server_s):
@@ -549,20 +571,9 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
                         **go,
                     )
                 )
-                wh_path, reports = rep / "wh" / "hkam.duckdb", rep / "reports"
+                wh_path = rep / "wh" / "hkam.duckdb"
                 wh_path.parent.mkdir()
-                hkam = [
-                    PY,
-                    "-m",
-                    "flows.cli",
-                    "run",
-                    "--snapshot-dir",
-                    str(snap),
-                    "--warehouse",
-                    str(wh_path),
-                    "--reports-dir",
-                    str(reports),
-                ]
+                hkam = hkam_run(snap, wh_path, rep / "reports")
                 cold = measure("hkam cold", hkam, **go)
                 runs["hkam cold"].append(cold)
                 stages.append(prefect_stages(api))
@@ -574,6 +585,11 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
                         {"name": "hkam no-change", "status": "skipped", "wall_s": None,
                          "reason": f"hkam cold {cold['status']}: no warehouse to rerun on"}
                     )  # fmt: skip
+                reg_wh = rep / "wh-register" / "hkam.duckdb"
+                reg_wh.parent.mkdir()
+                reg_cmd = hkam_run(register_snap, reg_wh, rep / "reports-register")
+                runs["hkam register cold"].append(measure("hkam register cold", reg_cmd, **go))
+                register_stages.append(prefect_stages(api))
                 runs["naive"].append(
                     measure(
                         "naive",
@@ -594,8 +610,38 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
                         **go,
                     )
                 )
+                runs["dlt scd2"].append(
+                    measure(
+                        "dlt scd2",
+                        [
+                            PY,
+                            str(BENCH / "dlt_scd2.py"),
+                            str(register),
+                            str(rep / "dlt-scd2.duckdb"),
+                            str(rep / "dlt-scd2-pipelines"),
+                        ],
+                        **go,
+                    )
+                )
+                runs["sql peer"].append(
+                    measure(
+                        "sql peer",
+                        [PY, str(BENCH / "sql_peer.py"), str(register), str(rep / "sql.duckdb")],
+                        **go,
+                    )
+                )
                 runs["import floor"].append(measure("import floor", [PY, "-c", IMPORT_CODE], **go))
-                for f in ("floor.duckdb", "naive.duckdb", "dlt.duckdb", "dlt-pipelines"):
+                for f in (
+                    "floor.duckdb",
+                    "naive.duckdb",
+                    "dlt.duckdb",
+                    "dlt-pipelines",
+                    "dlt-scd2.duckdb",
+                    "dlt-scd2-pipelines",
+                    "sql.duckdb",
+                    "wh-register",
+                    "reports-register",
+                ):
                     p = rep / f
                     if p.is_dir():
                         shutil.rmtree(p, ignore_errors=True)
@@ -642,6 +688,7 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
             "versions": versions(),
             "inputs": {
                 "snapshot": str(snap),
+                "register_snapshot": str(register_snap),
                 "register_bytes": register.stat().st_size,
                 "censtatd_points": 1_000_000,
                 "gia_items": 100_000,
@@ -654,11 +701,16 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
             "naive_s": meas["naive"].get("median_s"),
             "dlt_s": meas["dlt"].get("median_s"),
             "import_floor_s": meas["import floor"].get("median_s"),
+            "hkam_register_cold_s": meas["hkam register cold"].get("median_s"),
+            "dlt_scd2_s": meas["dlt scd2"].get("median_s"),
+            "sql_peer_s": meas["sql peer"].get("median_s"),
             "hkam_peak_rss_mb": meas["hkam cold"].get("peak_rss_mb_max"),
+            "hkam_register_peak_rss_mb": meas["hkam register cold"].get("peak_rss_mb_max"),
             "mart_query_p95_ms": p95,
             "measurements": meas,
             "hkam_stages": stages,
             "hkam_nochange_stages": nochange_stages,
+            "hkam_register_stages": register_stages,
             "code": {**code_info, "frozen_copy": True},
             "hkam_run": summary,
             "mart_queries": marts,
@@ -679,9 +731,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="per measurement, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
     parser.add_argument("--report-only", action="store_true", help="only rebuild BENCHMARKS.md")
+    parser.add_argument("--note", help="said with the results (e.g. a check run on a busy machine)")
     args = parser.parse_args(argv)
     if not args.report_only:
         result = benchmark(args.rows, args.seed, args.repeat, args.timeout, args.keep)
+        if args.note:
+            result["note"] = args.note
         RESULTS.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result, indent=1, ensure_ascii=False, default=str)
         (RESULTS / f"{args.rows}.json").write_text(text + "\n", encoding="utf-8")
