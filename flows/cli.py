@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flows import cli_manage as manage
+from flows.cli_common import UsageError, check_writable, print_rows, settings_of
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 from flows.settings import SettingError
 
+__all__ = ["VERBS", "UsageError", "main"]
+
 VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore")
-
-
-class UsageError(Exception):
-    """Bad flags or configuration: exit 2 with a message that says what to fix."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,13 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "run": _run,
             "sql": _sql,
-            "status": _status,
+            "status": manage.status,
             "extract": _extract,
             "snapshot": _snapshot,
             "report": _report,
-            "review": _review,
+            "review": manage.review,
             "serve": _serve,
-            "restore": _restore,
+            "restore": manage.restore,
         }[args.verb]
         return handler(args)
     except BrokenPipeError:
@@ -138,45 +138,15 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from flows.settings import load
-
-    return load(
-        getattr(args, "warehouse", None),
-        getattr(args, "snapshot_dir", None),
-        getattr(args, "reports_dir", None),
-        getattr(args, "data_dir", None),
-    )
-
-
-def _check_writable(path: Path, what: str) -> None:
-    """The folder for path exists or can be made, and we can write there."""
-    folder = path.parent if what == "warehouse" else path
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot create the {what} folder {folder}: {exc.strerror}; pick another path"
-        ) from exc
-    if not os.access(folder, os.W_OK):
-        raise UsageError(
-            f"the {what} folder {folder} is not writable; fix its permissions or pick another path"
-        )
-    if path.exists() and what == "warehouse" and not os.access(path, os.W_OK):
-        raise UsageError(
-            f"the warehouse file {path} is not writable; fix its permissions or use --warehouse"
-        )
-
-
 def _run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     if not settings.snapshot_dir.is_dir():
         raise UsageError(
             f"snapshot folder {settings.snapshot_dir} does not exist; pass --snapshot-dir DIR "
             "(a folder with register/*.csv) or unset HKAM_SNAPSHOT_DIR to use the bundled snapshot"
         )
-    _check_writable(settings.warehouse, "warehouse")
-    _check_writable(settings.reports_dir, "reports")
+    check_writable(settings.warehouse, "warehouse")
+    check_writable(settings.reports_dir, "reports")
     import time
     from datetime import UTC, datetime
 
@@ -244,7 +214,7 @@ def _prepare_prefect(settings: Any, verbose: bool) -> None:
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if not settings.warehouse.exists():
         raise UsageError(
             f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
@@ -263,7 +233,7 @@ def _sql(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         names = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
-    _print_rows(names, rows, args.format)
+    print_rows(names, rows, args.format)
     return EXIT_OK
 
 
@@ -286,228 +256,26 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
-    from flows.terminal import print_rows
-
-    print_rows(names, rows, fmt)
-
-
-def _status(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from flows.runs import read_run_log
-
-    settings = _settings(args)
-    runs = {r["run_id"]: r for r in read_run_log(settings.warehouse, limit=args.limit)}
-    if settings.warehouse.exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            cur = con.execute(
-                "SELECT run_id, started_at, duration_s, status, rows_in, rows_loaded, "
-                "rows_quarantined, "
-                "rows_unchanged FROM meta.run ORDER BY started_at DESC LIMIT ?",
-                [args.limit],
-            )
-            cols = [d[0] for d in cur.description or []]
-            for row in cur.fetchall():
-                rec = dict(zip(cols, row, strict=True))
-                runs.setdefault(rec["run_id"], {**rec, "started_at": str(rec["started_at"])})
-    if not runs and not settings.warehouse.exists():
-        # Most likely a mistyped path: saying "no runs yet" with exit 0 would hide that.
-        raise UsageError(
-            f"no warehouse at {settings.warehouse} and no run log beside it; check --warehouse "
-            "(or $HKAM_WAREHOUSE), or start one with `hkam run`"
-        )
-    if runs:
-        from flows.publishing import last_run_id
-
-        current = last_run_id(settings.warehouse) if settings.warehouse.exists() else None
-        _print_runs(runs, args.limit, current)
-    else:
-        print(f"no runs yet for {settings.warehouse}; start one with `hkam run`")
-    _print_versions(settings.warehouse)
-    return EXIT_OK
-
-
-def _print_runs(runs: dict[str, dict[str, Any]], limit: int, current: str | None) -> None:
-    names = ["run_id", "started_at", "duration_s", "status", "rows_in", "rows_loaded",
-             "rows_quarantined", "rows_unchanged", "note"]  # fmt: skip
-    ordered = sorted(runs.values(), key=lambda r: str(r["started_at"]), reverse=True)[:limit]
-    for r in ordered:
-        r["note"] = _run_note(r, current)
-    _print_rows(names, [tuple(r.get(n) for n in names) for r in ordered], "table")
-
-
-def _run_note(run: dict[str, Any], current: str | None) -> str | None:
-    """Which run the published file holds, and what a restore or an unchanged run refers to."""
-    if run["run_id"] == current:
-        return "current: the published file holds this run"
-    if run.get("status") == "restored":
-        return f"restored run {run.get('same_as') or '(none recorded)'}"
-    if run.get("status") == "unchanged" and run.get("same_as"):
-        return f"same inputs as {run['same_as']}"
-    return None
-
-
-def _review(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from flows import review
-
-    settings = _settings(args)
-    if args.action == "undo":
-        _only_for(args, "undo", ())
-        try:
-            undone = review.undo(settings.data_dir)
-        except review.ReviewError as exc:
-            raise UsageError(str(exc)) from exc
-        what = f" ({undone.commitment_id} left {review.REVIEWED_REGISTER})" * bool(
-            undone.commitment_id
-        )
-        print(f"took back: {undone.release_id} {undone.decision}{what}; it is open again")
-        return EXIT_OK
-    if not settings.warehouse.exists():
-        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
-    decided = review.read_decisions(settings.data_dir)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        cur = con.execute(
-            "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
-        )
-        names = [d[0] for d in cur.description or []]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        companies = [
-            {"name_en": n, "name_zh": z, "aliases": a}
-            for n, z, a in con.execute(
-                "SELECT name_en, name_zh, aliases FROM core.company"
-            ).fetchall()
-        ]
-    open_rows = [r for r in rows if r["release_id"] not in decided]
-    if args.action is None:
-        _only_for(args, "the list", ())
-        cols = ["release_id", "published_date_hk", "title_en", "title_zh", "company_guess",
-                "cluster_guess", "confidence"]  # fmt: skip
-        _print_rows(cols, [tuple(r[c] for c in cols) for r in open_rows], "table")
-        return EXIT_OK
-    if not args.release_id:
-        raise UsageError(f"{args.action} needs a release id; `hkam review` lists the open ones")
-    match = next((r for r in rows if r["release_id"] == args.release_id), None)
-    if match is None:
-        raise UsageError(f"no candidate {args.release_id!r}; `hkam review` lists them")
-    if args.release_id in decided:
-        raise UsageError(
-            f"{args.release_id} was already {decided[args.release_id].decision}; "
-            f"`hkam review undo` takes back the last decision (see "
-            f"{settings.data_dir / review.DECISIONS})"
-        )
-    if args.action == "reject":
-        _only_for(args, "reject", ("reason",))
-        if not args.reason:
-            raise UsageError("reject needs --reason TEXT")
-        review.reject(settings.data_dir, args.release_id, args.reason)
-        print(f"rejected {args.release_id}; it will not be proposed again")
-        return EXIT_OK
-    _only_for(args, "accept", ("company", "scope", "party", "amount"))
-    try:
-        row = review.accept(
-            settings.data_dir, match, args.company, args.scope or "project", args.party,
-            args.amount, companies,
-        )  # fmt: skip
-    except review.ReviewError as exc:
-        raise UsageError(str(exc)) from exc
-    path = settings.data_dir / review.REVIEWED_REGISTER
-    amount = row["amount_text"] or "no amount"
-    print(
-        f"accepted {args.release_id} as {row['commitment_id']} ({row['company']}, {row['party']}, "
-        f"{row['scope']}, {amount}) in {path}; the next `hkam run` loads it"
-    )
-    return EXIT_OK
-
-
-def _only_for(args: argparse.Namespace, action: str, allowed: Sequence[str]) -> None:
-    """A flag that does not apply to the action is an error, never silently ignored."""
-    given = [f for f in ("company", "scope", "party", "amount", "reason") if getattr(args, f)]
-    extra = [f"--{f}" for f in given if f not in allowed]
-    if extra or (action == "undo" and args.release_id):
-        what = ", ".join(extra) or args.release_id
-        raise UsageError(f"{what} does not apply to {action}")
-
-
 def _serve(args: argparse.Namespace) -> int:
     from flows.schedule import serve
 
-    settings = _settings(args)
-    _check_writable(settings.warehouse, "warehouse")
-    _check_writable(settings.reports_dir, "reports")
+    settings = settings_of(args)
+    check_writable(settings.warehouse, "warehouse")
+    check_writable(settings.reports_dir, "reports")
     with contextlib.suppress(KeyboardInterrupt):
         serve(settings)
     return EXIT_OK
 
 
-def _restore(args: argparse.Namespace) -> int:
-    from flows import publishing
-    from flows.runs import append_restore
-    from flows.warehouse import WarehouseBusy, Workspace
-
-    settings = _settings(args)
-    try:
-        version = publishing.restore(
-            Workspace(settings.warehouse),
-            args.version,
-            keep=settings.keep_versions,
-            wait=settings.lock_wait,
-        )
-    except LookupError as exc:
-        raise UsageError(str(exc).strip("'\"")) from exc
-    except WarehouseBusy as exc:
-        print(f"hkam restore: {exc}", file=sys.stderr)
-        return EXIT_BLOCKED
-    run_id = publishing.last_run_id(settings.warehouse)
-    append_restore(settings.warehouse, version.name, run_id)
-    print(
-        f"Restored {version.name} as {settings.warehouse}; the replaced file is kept as a version "
-        "(`hkam restore` with no name brings it back)"
-    )
-    print(_restored_reports(settings, run_id))
-    print(_next_run_after_restore(settings))
-    return EXIT_OK
-
-
-def _restored_reports(settings: Any, run_id: str | None) -> str:
-    """Rebuild reports/latest from the restored file, so the page shows what analysts query."""
-    from flows.reports.site import show_run_in_latest, write_investment_report
-
-    try:
-        write_investment_report(settings.warehouse, settings.reports_dir, settings.duckdb_memory)
-        dq = run_id is not None and show_run_in_latest(settings.reports_dir, run_id)
-    except Exception as exc:  # the restore itself is done; the page can be rebuilt later
-        latest = settings.reports_dir / "latest"
-        return f"Reports: {latest} NOT rebuilt ({exc}); run `hkam report`"
-    what = "its report and data-quality report" if dq else "its report (its DQ report is gone)"
-    return f"Reports: {(settings.reports_dir / 'latest').resolve()} now shows {what}"
-
-
-def _next_run_after_restore(settings: Any) -> str:
-    """What the next `hkam run` will do to the restored file: nothing, or load today's inputs."""
-    from flows.inputs import snapshot_inputs, unchanged_since
-
-    # hash_new: a file rewritten with the same bytes counts as the same input here.
-    if unchanged_since(settings.warehouse, snapshot_inputs(settings, None, hash_new=True)):
-        return "The next `hkam run` finds its inputs unchanged and leaves this version as it is."
-    return (
-        f"The next `hkam run` loads the inputs as they are now ({settings.snapshot_dir} and "
-        f"{settings.data_dir}, rows accepted in review included), so what the replaced version "
-        "held comes back unless those inputs change first."
-    )
-
-
 def _report(args: argparse.Namespace) -> int:
     from flows.reports.site import write_investment_report
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if not settings.warehouse.exists():
         raise UsageError(
             f"no warehouse at {settings.warehouse}; run `hkam run` first or pass --warehouse"
         )
-    _check_writable(settings.reports_dir, "reports")
+    check_writable(settings.reports_dir, "reports")
     from flows.publishing import last_run_id
     from flows.reports.site import show_run_in_latest
 
@@ -528,7 +296,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     from flows.sources.live import fetch_snapshot
 
     out = Path(args.out)
-    _check_writable(out, "snapshot")
+    check_writable(out, "snapshot")
     result = fetch_snapshot(out, endpoints=load().endpoints, only=args.source)
     for path in result.files:
         print(f"wrote {path}")
@@ -536,17 +304,6 @@ def _snapshot(args: argparse.Namespace) -> int:
         print(f"hkam snapshot: {source} failed: {error}", file=sys.stderr)
     print(f"{len(result.files)} file(s) in {out}; copy register/*.csv in to run on it")
     return EXIT_BLOCKED if result.errors else EXIT_OK
-
-
-def _print_versions(warehouse: Path) -> None:
-    from flows.publishing import list_versions
-    from flows.warehouse import Workspace
-
-    versions = list_versions(Workspace(warehouse))
-    if versions:
-        print(f"Kept versions ({len(versions)}; restore with `hkam restore VERSION`):")
-        rows = [(v.name, v.published_at.isoformat(timespec="seconds"), v.size) for v in versions]
-        _print_rows(["version", "published_at", "size"], rows, "table")
 
 
 def _extract(args: argparse.Namespace) -> int:
