@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import pipeline as p
 from flows import progress, webhook
 from flows import published as pub
+from flows import register_rules as rules
 from flows import register_steps as reg
 from flows import warehouse as wh
 from flows.contracts import contract
@@ -181,7 +182,9 @@ def _register(
     counts.rows_in = sum(per_file.values())
     _say(f"register: {counts.rows_in} rows from {len(landed)} file(s); validating")
     checked = check_register(con, counts.rows_in, run.run_id, now, settings.part_rows, _say)
-    too_many = reg.failed_share(con, checked, counts.rows_in, settings.max_failed_share, run.run_id)
+    too_many = rules.failed_share(
+        con, checked.quarantined, counts.rows_in, settings.max_failed_share, run.run_id
+    )
     if too_many:
         reg.discard_staged(con, checked)
         counts.status, counts.message = "failed", too_many
