@@ -149,7 +149,7 @@ def test_unwritable_warehouse_folder_during_a_run(
     import flows.warehouse
 
     warehouse, reports, published = _first_run(snap, where)
-    monkeypatch.setattr(flows.cli, "_check_writable", lambda *_: None)
+    monkeypatch.setattr(flows.cli, "check_writable", lambda *_: None)
     if os.geteuid() == 0:  # root ignores permission bits: inject what the kernel would say
 
         def denied(src: Any, dst: Any, **_: Any) -> None:
