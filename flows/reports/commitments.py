@@ -97,6 +97,16 @@ def _cluster(names: dict[str, str]) -> Cell:
     return lambda v, _r: esc(names.get(v, v or ""))
 
 
+def _group_cols(names: dict[str, str]) -> list[Col]:
+    """The grain of the by-year marts: cluster, year, who funds it and who stated it."""
+    return [
+        Col("cluster", "cluster", _cluster(names)),
+        Col("year", "year", year_cell),
+        Col("funder", "funder"),
+        Col("party", "stated by"),
+    ]
+
+
 def _int(v: Any, _r: Row) -> str:
     return esc(integer(v))
 
@@ -215,10 +225,7 @@ def investment_section(inv: list[Row], unconverted: list[Row], names: dict[str, 
     """Investment by cluster and year, company pledges and government funding apart."""
     hkd, usd = "hkd_unconverted", "usd_unconverted"
     cols = [
-        Col("cluster", "cluster", _cluster(names)),
-        Col("year", "year", year_cell),
-        Col("funder", "funder"),
-        Col("party", "stated by"),
+        *_group_cols(names),
         Col("commitments", "commitments", _int, num=True),
         Col("total_hkd", "total HK$", _group_money("HK$", "hkd_unconverted"), num=True),
         Col("from_projects_hkd", "from projects HK$", _group_money("HK$", hkd, False), True),
@@ -266,10 +273,7 @@ def investment_section(inv: list[Row], unconverted: list[Row], names: dict[str, 
 def jobs_section(jobs: list[Row], names: dict[str, str]) -> str:
     """Jobs by cluster and year, company pledges and government funding apart."""
     cols = [
-        Col("cluster", "cluster", _cluster(names)),
-        Col("year", "year", year_cell),
-        Col("funder", "funder"),
-        Col("party", "stated by"),
+        *_group_cols(names),
         Col("commitments_with_jobs", "commitments stating jobs", _int, num=True),
         Col("total_jobs", "jobs", _count_or_missing("no job figure stated"), num=True),
         Col(
