@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
     )
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="heavy steps on Dask: local:N (N worker processes here) or a scheduler's "
+        "tcp://host:port (default: $HKAM_DASK_ADDRESS, else in this process)",
+    )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
@@ -165,6 +171,7 @@ def _run(args: argparse.Namespace) -> int:
             data_dir=str(settings.data_dir),
             run_id=run_id,
             live=args.live,
+            dask=settings.dask_address,
         )
     except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
         crash = exc

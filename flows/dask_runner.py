@@ -11,6 +11,7 @@ run): thousands of tiny tasks have hung scheduling (PrefectHQ/prefect#12877).
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
@@ -64,6 +65,9 @@ def _local_cluster(address: str) -> Iterator[str]:
 
     match = _LOCAL.fullmatch(address)
     assert match is not None  # check_address let it through
+    # The in-process scheduler's INFO lines (workers joining, clients connecting) would bury the
+    # run's own progress lines on the terminal; its warnings and errors still show.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     with LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=int(match.group(1)),
         threads_per_worker=1,
@@ -104,7 +108,7 @@ def _on_dask(fn: Callable[[T], R], batches: Sequence[T], address: str, name: str
     step = task(name=name, cache_policy=NO_CACHE, retries=0)(fn)
     runner = DaskTaskRunner(address=address, client_kwargs={"timeout": CONNECT_TIMEOUT_S})
     try:
-        with _api_for_workers(), runner:
+        with _api_for_workers(), _outside_task(), runner:
             futures = [runner.submit(step, parameters=_parameters(fn, b)) for b in batches]
             return [future.result() for future in futures]
     except OSError as exc:  # distributed raises OSError (TimeoutError) for a scheduler not there
@@ -116,6 +120,19 @@ def _on_dask(fn: Callable[[T], R], batches: Sequence[T], address: str, name: str
         if type(exc).__module__.startswith("distributed"):
             raise ClusterError(f"the Dask cluster at {address} lost {name!r}: {exc}") from exc
         raise
+
+
+@contextlib.contextmanager
+def _outside_task() -> Iterator[None]:
+    """Submit as if from the flow, not from the step's task: the context the tasks carry to the
+    workers would hold that task's parameters, such as its DuckDB connection (not picklable)."""
+    from prefect.context import TaskRunContext
+
+    token = TaskRunContext.__var__.set(None)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        TaskRunContext.__var__.reset(token)
 
 
 @contextlib.contextmanager
