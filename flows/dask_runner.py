@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -47,6 +48,8 @@ def cluster(address: str | None) -> Iterator[str | None]:
     run_batches inside uses it; other addresses pass through unchanged."""
     address = check_address(address)
     if address is None or not address.startswith("local:"):
+        if address is not None:
+            probe(address)
         yield address
         return
     with _local_cluster(address) as scheduler:
@@ -56,6 +59,36 @@ def cluster(address: str | None) -> Iterator[str | None]:
             yield scheduler
         finally:
             _held.reset(token)
+
+
+def probe(address: str) -> None:
+    """Connect to the scheduler once, so a run whose cluster is not there stops before any
+    work, with a ClusterError that names the address; and say when it has no workers."""
+    from distributed import Client
+
+    connect: Any = Client  # distributed's Client is untyped
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    try:
+        # A plain TCP connect first: a closed port is refused at once, where Dask's client
+        # retries until its timeout.
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+        with connect(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False) as client:
+            workers = len(client.scheduler_info().get("workers", {}))
+    except (OSError, ValueError) as exc:  # refused, timed out (OSError), or a bad port number
+        raise ClusterError(_unreachable(address, exc)) from exc
+    if not workers:
+        raise ClusterError(
+            f"the Dask scheduler at {address} has no workers: start some (`dask worker "
+            f"{address}`) or run without --dask"
+        )
+
+
+def _unreachable(address: str, exc: BaseException) -> str:
+    """Why a run stopped at an unreachable scheduler, and what to do."""
+    return (
+        f"the Dask scheduler at {address} could not be reached ({exc}); start it "
+        "(`dask scheduler`) or run without --dask"
+    )
 
 
 @contextlib.contextmanager
@@ -111,11 +144,8 @@ def _on_dask(fn: Callable[[T], R], batches: Sequence[T], address: str, name: str
         with _api_for_workers(), _outside_task(), runner:
             futures = [runner.submit(step, parameters=_parameters(fn, b)) for b in batches]
             return [future.result() for future in futures]
-    except OSError as exc:  # distributed raises OSError (TimeoutError) for a scheduler not there
-        raise ClusterError(
-            f"the Dask scheduler at {address} could not be reached ({exc}); start it "
-            "(`dask scheduler`) or run without --dask"
-        ) from exc
+    except OSError as exc:
+        raise ClusterError(_unreachable(address, exc)) from exc
     except Exception as exc:
         if type(exc).__module__.startswith("distributed"):
             raise ClusterError(f"the Dask cluster at {address} lost {name!r}: {exc}") from exc

@@ -6,6 +6,7 @@ through PREFECT_API_URL, so none of them pays for a temporary server of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,9 +78,16 @@ def base_env(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     """`prefect server start --host 127.0.0.1 --port <free>` with a temporary PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-home")
+    with serve_prefect(tmp_path_factory.mktemp("prefect-home")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_prefect(home: Path, extra: dict[str, str] | None = None) -> Iterator[PrefectServer]:
+    """A `prefect server start` on a free loopback port (its database: SQLite in `home`, or
+    what `extra` names), stopped by its process group id at the end."""
     port = free_port()
-    env = base_env(home)
+    env = {**base_env(home), **(extra or {})}
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
