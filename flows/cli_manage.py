@@ -151,7 +151,9 @@ def _desk(args: argparse.Namespace, settings: Any) -> int:
     if not args.web:
         raise UsageError("--port and --host apply to --web")
     if args.action or args.release_id:
-        raise UsageError(f"--web does not take {args.action or args.release_id}: decide in the desk")
+        raise UsageError(
+            f"--web does not take {args.action or args.release_id}: decide in the desk"
+        )
     _only_for(args, "--web", ())
     if not settings.warehouse.exists():
         raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
@@ -160,7 +162,8 @@ def _desk(args: argparse.Namespace, settings: Any) -> int:
     try:
         serve.serve(settings, host, port)
     except OSError as exc:
-        raise UsageError(f"cannot serve on {host}:{port} ({exc}); try --port 0 for a free port")
+        message = f"cannot serve on {host}:{port} ({exc}); try --port 0 for a free port"
+        raise UsageError(message) from exc
     except KeyboardInterrupt:
         pass
     return EXIT_OK

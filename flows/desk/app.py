@@ -183,7 +183,7 @@ class Desk:
                 try:
                     review.accept(*args, snap.companies)
                 except review.ReviewError as exc:
-                    raise HTTPException(400, str(exc).replace("--company", "a company")) from exc
+                    raise HTTPException(400, _in_desk_words(str(exc))) from exc
 
         await run_in_threadpool(write)
         return self._back(fields, fields.get("at", ""))
@@ -222,6 +222,13 @@ class Desk:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "the desk failed; see its log"
         return self.page("error.html", status=status, status_code=status, message=detail)
+
+
+def _in_desk_words(message: str) -> str:
+    """The CLI's message with its flags named as the desk's fields."""
+    return message.replace("pass --company NAME", "write the company").replace(
+        "with --amount N", "in the amount list"
+    )
 
 
 def create_app(settings: Settings, host: str = "127.0.0.1") -> Starlette:

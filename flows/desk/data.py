@@ -233,7 +233,9 @@ def open_items(snapshot: Snapshot, data_dir: Path) -> list[Item]:
     """The candidates no decision in force covers, newest first."""
     decided = review.read_decisions(data_dir)
     return [
-        item_of(r, snapshot.companies) for r in snapshot.candidates if r["release_id"] not in decided
+        item_of(r, snapshot.companies)
+        for r in snapshot.candidates
+        if r["release_id"] not in decided
     ]
 
 

@@ -130,7 +130,9 @@ def start_desk(warehouse: Path, data_dir: Path) -> Desk:
         env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     first: list[str] = []
-    reader = threading.Thread(target=lambda: first.append(proc.stdout.readline() if proc.stdout else ""))
+    reader = threading.Thread(
+        target=lambda: first.append(proc.stdout.readline() if proc.stdout else "")
+    )
     reader.start()
     reader.join(timeout=60)
     line = first[0] if first else ""

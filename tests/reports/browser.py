@@ -143,7 +143,9 @@ class Browser:
     def key(self, key: str) -> None:
         """Press and release one printable key in the page, as a user types it."""
         for kind in ("keyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, text=key if kind == "keyDown" else "")
+            self.call(
+                "Input.dispatchKeyEvent", type=kind, key=key, text=key if kind == "keyDown" else ""
+            )
 
     def pressing(self, key: str) -> PageReport:
         """Press a key that leads to a new page, report it."""
