@@ -33,7 +33,7 @@ FLAGS = [
     "--disable-extensions",
     "--hide-scrollbars",
     "--proxy-server=http://127.0.0.1:9",  # belt and braces: nothing can reach a real host
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    RESOLVER := "--host-resolver-rules=MAP * ~NOTFOUND",
     "--remote-debugging-port=0",
 ]
 
@@ -63,8 +63,10 @@ class Browser:
         profile = workdir / "profile"
         profile.mkdir(parents=True, exist_ok=True)
         (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a stale one from a reused dir
+        # Online, only 127.0.0.1 resolves: the desk's server, and nothing else.
+        flags = FLAGS if offline else [*FLAGS, f"{RESOLVER}, EXCLUDE 127.0.0.1"]
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [exe, *flags, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: close() ends exactly what we started
