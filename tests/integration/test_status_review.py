@@ -49,9 +49,7 @@ def _history(warehouse: Path) -> list[tuple[int, str, str]]:
         ).fetchall()
 
 
-def test_status_proposal_cycle(
-    paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_status_proposal_cycle(paths: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     data = Path(os.environ["HKAM_DATA_DIR"])
     fields = [c.name for c in contract("raw.register_commitment").source_columns]
     (data / "register").mkdir(parents=True)
