@@ -64,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument(
         "action", nargs="?", choices=("accept", "reject", "undo"), help="decision to record"
     )
-    review.add_argument("release_id", nargs="?", help="candidate id (the release's P-number)")
+    review.add_argument(
+        "release_id", nargs="?", help="candidate id (the release's P-number, or st-… for a status)"
+    )
     review.add_argument("--company", help="accept: the company (default: the guessed one)")
     review.add_argument(
         "--scope", choices=("project", "aggregate"), help="accept (default project)"
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--amount", type=int, metavar="N", help="accept: the Nth amount found")
     review.add_argument("--reason", help="reject: why it is not a commitment")
+    review.add_argument("--note", help="accept a status proposal (st-…): a note for the row")
     folders(review, "data")
     # issue 25: the review desk in a browser
     review.add_argument("--web", action="store_true", help="open the review desk (a local web app)")
