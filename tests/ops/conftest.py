@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,13 +113,18 @@ def serve_prefect(home: Path, extra: dict[str, str] | None = None) -> Iterator[P
             time.sleep(0.3)
         yield PrefectServer(url, home, {**env, "PREFECT_API_URL": url})
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()
+
+
+def stop_group(proc: subprocess.Popen[Any], wait: float = 20) -> None:
+    """SIGTERM to the process group a `start_new_session` child leads, SIGKILL after `wait` s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def hkam_args(snapshot: Path, warehouse: Path, reports: Path) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.conftest import BIN, PrefectServer, base_env, free_port, serve_prefect
+from tests.ops.conftest import BIN, PrefectServer, base_env, free_port, serve_prefect, stop_group
 
 # Under load Prefect's temporary server can take long to start (a known flake).
 SLOW_START = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90"}
@@ -84,7 +84,12 @@ def prefect_pg(
     postgres: Postgres, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PrefectServer]:
     """`prefect server start` whose database is the PostgreSQL above."""
-    extra = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": postgres.prefect_url, **SLOW_START}
+    extra = {
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": postgres.prefect_url,
+        # A deployment run waiting for its deployment's slot is offered again after 1 s, not 30.
+        "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
+        **SLOW_START,
+    }
     with serve_prefect(tmp_path_factory.mktemp("prefect-pg-home"), extra) as server:
         yield server
 
@@ -128,9 +133,4 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskClust
         yield DaskCluster(address)
     finally:
         for proc in reversed(procs):
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_group(proc)
