@@ -106,7 +106,7 @@ def _local_cluster(address: str) -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # no dashboard on a fixed port (8787 may be taken)
     ) as local:
         yield str(local.scheduler_address)
 
