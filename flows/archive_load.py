@@ -3,7 +3,6 @@ candidates exactly as the feed's are proposed (a release seen in both is one can
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import polars as pl
 from flows import progress
 from flows.archive_crawl import PageRef
 from flows.contracts import contract
+from flows.dask_runner import run_batches
 from flows.sources import gia_archive
 from flows.sources.errors import SourceError
 from flows.sources.gia import PAIR_SCHEMA
@@ -28,6 +28,7 @@ TABLE = "raw.gia_archive_page"
 # Pages per parse-and-detect batch: a few hundred milliseconds of work, so that a Dask run
 # schedules hundreds of tasks for a year, not tens of thousands (prefect#12877 hung on those).
 BATCH_PAGES = 100
+TASK = "archive parse and detect"  # the Prefect task's name on Dask workers
 
 
 def parse_and_detect_batch(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,22 +75,6 @@ def _pairs_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(out, schema=PAIR_SCHEMA)
-
-
-def run_batches(
-    batches: list[list[dict[str, Any]]], address: str | None
-) -> list[list[dict[str, Any]]]:
-    """The batches in this process, or on the Dask scheduler at `address` (issue 13's runner)."""
-    if address is None:
-        return [parse_and_detect_batch(batch) for batch in batches]
-    try:
-        runner = importlib.import_module("flows.dask_runner")
-    except ImportError as exc:
-        raise SourceError("--dask needs flows/dask_runner.py (issue 13), not installed") from exc
-    results: list[list[dict[str, Any]]] = runner.run_batches(
-        parse_and_detect_batch, batches, address, name="archive parse and detect"
-    )
-    return results
 
 
 @dataclass
@@ -145,7 +130,8 @@ def load_pages(
     result = Loaded(pages_in=len(refs))
     new = _new_pages(con, refs)
     result.already = len(refs) - len(new)
-    rows = [row for batch in run_batches(_batches(new), address) for row in batch]
+    batches = run_batches(parse_and_detect_batch, _batches(new), address, name=TASK)
+    rows = [row for batch in batches for row in batch]
     result.failed = [f"{r['url']}: {r['error']}" for r in rows if r["error"]]
     parsed = [r for r in rows if r["error"] is None]
     progress.emit(f"archive: {len(parsed)} new pages parsed and checked for candidates")

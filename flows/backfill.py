@@ -19,12 +19,14 @@ from flows import progress
 from flows import warehouse as wh
 from flows.archive_crawl import Crawler
 from flows.archive_load import load_pages
+from flows.dask_runner import ClusterError
 from flows.nightly import record_run, report_run
 from flows.review import read_decisions
 from flows.runs import RunSummary, SourceCounts, new_run_id
 from flows.settings import Settings, load
 from flows.sources import gia_archive
 from flows.sources.errors import SourceError
+from flows.status_proposals import propose_status
 from flows.validation import Outcome
 
 SOURCE = "gia_archive"
@@ -67,7 +69,7 @@ def execute_backfill(
         with wh.writer_lock(ws, wait=settings.lock_wait):
             try:
                 _publish(settings, run, counts, checks, refs, address)
-            except SourceError as exc:
+            except (SourceError, ClusterError) as exc:
                 wh.discard(ws)
                 run.status = "blocked"
                 run.blocked_reasons.append(str(exc))
@@ -109,9 +111,11 @@ def _publish(
         if loaded.outcome is not None:
             checks[SOURCE] = loaded.outcome
         run.new_candidates = loaded.candidates
+        # Part 2 of issue 24: the pages' progress reports on registered commitments.
+        statuses = propose_status(con, run.run_id, decided)
         progress.emit(
             f"archive: {loaded.loaded} pages loaded, {loaded.already} held before, "
-            f"{loaded.candidates} new candidates"
+            f"{loaded.candidates} new candidates, {statuses} status proposals"
         )
         run.status = "published"
         run.finished_at = datetime.now(UTC)

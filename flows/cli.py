@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument(
         "action", nargs="?", choices=("accept", "reject", "undo"), help="decision to record"
     )
-    review.add_argument("release_id", nargs="?", help="candidate id (the release's P-number)")
+    review.add_argument(
+        "release_id", nargs="?", help="candidate id (the release's P-number, or st-… for a status)"
+    )
     review.add_argument("--company", help="accept: the company (default: the guessed one)")
     review.add_argument(
         "--scope", choices=("project", "aggregate"), help="accept (default project)"
@@ -84,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--amount", type=int, metavar="N", help="accept: the Nth amount found")
     review.add_argument("--reason", help="reject: why it is not a commitment")
+    review.add_argument("--note", help="accept a status proposal (st-…): a note for the row")
     folders(review, "data")
 
     verb("serve", "serve the nightly schedule (02:00 Hong Kong time) from this process")
@@ -119,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     # The temporary Prefect server would try to send telemetry and log an error offline.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Its default 20 s to start that server fails a nightly on a busy host (seen under load).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     args = _parser().parse_args(argv)
     try:
         handler = {

@@ -27,7 +27,11 @@ def add(verb: Verb, folders: Folders) -> None:
     cmd.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
     cmd.add_argument("--lang", default="en,zh", help="en, zh or en,zh (default both)")
     cmd.add_argument("--refresh", action="store_true", help="read again days already read in full")
-    cmd.add_argument("--dask", metavar="ADDRESS", help="parse and detect on this Dask scheduler")
+    cmd.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="parse and detect on Dask: local:N worker processes, or a scheduler's tcp://host:port",
+    )
     cmd.add_argument(
         "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
     )
@@ -55,6 +59,12 @@ def backfill(args: argparse.Namespace) -> int:
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}")
     langs = _langs(args.lang)
+    from flows.dask_runner import check_address
+
+    try:
+        check_address(args.dask)
+    except ValueError as exc:
+        raise UsageError(f"--dask: {exc}") from exc
     settings = settings_of(args)
     check_writable(settings.warehouse, "warehouse")
     check_writable(settings.reports_dir, "reports")
