@@ -33,8 +33,6 @@ SKIPPED = {
     "make bench": "a benchmark of many minutes, not part of make test",
     "hkam serve": "serves the schedule until stopped (a long-running process and a server)",
     "hkam snapshot": "fetches the live sources (network)",
-    "hkam backfill": "reads the live press-release archive (network); tests/archive runs it "
-    "against a loopback archive",
     "prefect server start": "a server, running until stopped",
     "prefect work-pool create": "needs a Prefect server",
     "prefect deploy": "needs a Prefect server",
