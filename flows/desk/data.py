@@ -153,17 +153,7 @@ def read_snapshot(settings: Settings) -> Snapshot:
     # DuckDB refuses a second configuration for an instance that is open.
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        cur = con.execute(
-            "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
-        )
-        names = [d[0] for d in cur.description or []]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        companies = [
-            {"name_en": n, "name_zh": z, "aliases": a}
-            for n, z, a in con.execute(
-                "SELECT name_en, name_zh, aliases FROM core.company ORDER BY name_en"
-            ).fetchall()
-        ]
+        rows, companies = review.read_candidates(con)
         proposals = read_proposals(con, settings.data_dir)
     finally:
         con.close()
