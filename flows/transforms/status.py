@@ -23,8 +23,8 @@ STATUSES = (*ORDER, WITHDRAWN)
 
 _EN = {
     "mou": [
-        r"\b(?:signed|signs|sign|inked|entered into|concluded)\b[^.;]{0,90}?\b(?:memorand(?:um|a) of "
-        r"understanding|mous?|agreements?|pact|partnership)\b",
+        r"\b(?:signed|signs|sign|inked|entered into|concluded)\b[^.;]{0,90}?"
+        r"\b(?:memorand(?:um|a) of understanding|mous?|agreements?|pact|partnership)\b",
         r"\b(?:memorand(?:um|a) of understanding|mous?|agreements?)\b[^.;]{0,40}?"
         r"\b(?:was|were|has been|have been|being) signed\b",
         r"\bsigning (?:ceremony )?(?:of|for) (?:the |an? )?[^.;]{0,40}?"
