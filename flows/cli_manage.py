@@ -75,6 +75,8 @@ def review(args: argparse.Namespace) -> int:
     from flows.review_status import read_proposals
 
     settings = settings_of(args)
+    if args.web or args.port is not None or args.host:
+        return _desk(args, settings)
     if args.action == "undo":
         _only_for(args, "undo", ())
         try:
@@ -147,6 +149,31 @@ def review(args: argparse.Namespace) -> int:
         f"accepted {args.release_id} as {row['commitment_id']} ({row['company']}, {row['party']}, "
         f"{row['scope']}, {amount}) in {path}; the next `hkam run` loads it"
     )
+    return EXIT_OK
+
+
+def _desk(args: argparse.Namespace, settings: Any) -> int:
+    """`hkam review --web`: the desk over the published file, until Ctrl-C."""
+    from flows.desk import serve
+
+    if not args.web:
+        raise UsageError("--port and --host apply to --web")
+    if args.action or args.release_id:
+        raise UsageError(
+            f"--web does not take {args.action or args.release_id}: decide in the desk"
+        )
+    _only_for(args, "--web", ())
+    if not settings.warehouse.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
+    host = args.host or serve.DEFAULT_HOST
+    port = serve.DEFAULT_PORT if args.port is None else args.port
+    try:
+        serve.serve(settings, host, port)
+    except OSError as exc:
+        message = f"cannot serve on {host}:{port} ({exc}); try --port 0 for a free port"
+        raise UsageError(message) from exc
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
 
 

@@ -197,13 +197,16 @@ def reject(data_dir: Path, release_id: str, reason: str) -> None:
     _decide(data_dir, release_id, "rejected", reason, "")
 
 
+def decisions_newest_first(data_dir: Path) -> list[Decision]:
+    """The decisions in force, the last one made first (the one `undo` takes back)."""
+    in_force = read_decisions(data_dir)
+    return [d for d in reversed(_all_decisions(data_dir)) if in_force.get(d.release_id) == d]
+
+
 def undo(data_dir: Path) -> Decision:
     """Take back the last decision in force: the release is open again and an accepted row
     leaves the analyst's register (the next run closes it if a run loaded it)."""
-    in_force = read_decisions(data_dir)
-    last = next(
-        (d for d in reversed(_all_decisions(data_dir)) if in_force.get(d.release_id) == d), None
-    )
+    last = next(iter(decisions_newest_first(data_dir)), None)
     if last is None:
         raise ReviewError("no decision to undo")
     status = last.release_id.startswith(STATUS_PREFIX)
