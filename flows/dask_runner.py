@@ -11,6 +11,7 @@ run): thousands of tiny tasks have hung scheduling (PrefectHQ/prefect#12877).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import socket
@@ -154,15 +155,37 @@ def _on_dask(fn: Callable[[T], R], batches: Sequence[T], address: str, name: str
 
 @contextlib.contextmanager
 def _outside_task() -> Iterator[None]:
-    """Submit as if from the flow, not from the step's task: the context the tasks carry to the
-    workers would hold that task's parameters, such as its DuckDB connection (not picklable)."""
-    from prefect.context import TaskRunContext
+    """Submit as if from the flow, not from the step's task, and name a flow the workers can
+    import: the context the tasks carry to the workers holds the task's parameters (such as its
+    DuckDB connection, not picklable) and the flow, which a deployment run loads from its file as
+    module `nightly`, a name no worker can import."""
+    from prefect.context import FlowRunContext, TaskRunContext
 
-    token = TaskRunContext.__var__.set(None)  # type: ignore[arg-type]
+    task_token = TaskRunContext.__var__.set(None)  # type: ignore[arg-type]
+    flow_ctx = FlowRunContext.get()
+    flow_token = None
+    if flow_ctx is not None and flow_ctx.flow is not None:
+        stand_in = flow_ctx.model_copy(update={"flow": _stand_in(flow_ctx.flow.name)})
+        flow_token = FlowRunContext.__var__.set(stand_in)
     try:
         yield
     finally:
-        TaskRunContext.__var__.reset(token)
+        if flow_token is not None:
+            FlowRunContext.__var__.reset(flow_token)
+        TaskRunContext.__var__.reset(task_token)
+
+
+@functools.cache
+def _stand_in(name: str) -> Any:
+    """A flow of that name whose function this module holds: what a worker's task run sees as
+    its flow (the run itself is the real flow's run, by id)."""
+    from prefect import Flow
+
+    return Flow(fn=remote_parent, name=name)
+
+
+def remote_parent() -> None:
+    """The stand-in flow's function; never called."""
 
 
 @contextlib.contextmanager
