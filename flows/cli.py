@@ -18,7 +18,10 @@ from flows.settings import SettingError
 
 __all__ = ["VERBS", "UsageError", "main"]
 
-VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore")
+VERBS = (
+    "run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore",
+    "publish",
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
     )
+    run.add_argument(
+        "--publish-url",
+        help="upload each published version to s3://BUCKET/PREFIX or file:///DIR "
+        "(default: $HKAM_PUBLISH_URL; credentials from the AWS_* variables)",
+    )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
@@ -81,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("version", nargs="?", help="version name or prefix (see hkam status)")
     # The reports it rebuilds, and the inputs it compares to say what the next run will do.
     folders(restore, "reports", "snapshot", "data")
+
+    publish = verb("publish", "upload the current published version (default: $HKAM_PUBLISH_URL)")
+    publish.add_argument("--to", metavar="URL", help="s3://BUCKET/PREFIX or file:///DIR")
 
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
@@ -120,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "review": manage.review,
             "serve": _serve,
             "restore": manage.restore,
+            "publish": manage.publish,
         }[args.verb]
         return handler(args)
     except BrokenPipeError:
@@ -165,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
             data_dir=str(settings.data_dir),
             run_id=run_id,
             live=args.live,
+            publish_url=args.publish_url,
         )
     except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
         crash = exc

@@ -95,12 +95,9 @@ def open_target(url: str, aws: Mapping[str, str]) -> Target:
     }
     allow_http = aws.get("AWS_ALLOW_HTTP", "").lower() in ("1", "true", "yes")
     retry = {"max_retries": RETRIES, "retry_timeout": timedelta(seconds=RETRY_TIMEOUT_S)}
-    store = from_url(
-        url,
-        config=config,  # type: ignore[arg-type]
-        client_options={"allow_http": allow_http, "connect_timeout": timedelta(seconds=10)},
-        retry_config=retry,  # type: ignore[arg-type]
-    )
+    client = {"allow_http": allow_http, "connect_timeout": timedelta(seconds=10)}
+    given: dict[str, Any] = {"config": config, "client_options": client, "retry_config": retry}
+    store = from_url(url, **given)
     options = {k: v for k, v in aws.items() if v}
     # delta-rs: one writer at a time is what hkam's writer lock guarantees.
     options.update(AWS_S3_ALLOW_UNSAFE_RENAME="true", max_retries=str(RETRIES))
@@ -192,9 +189,7 @@ def _put_file(target: Target, key: str, path: Path, size: int) -> None:
         obstore.put(target.store, key, fh, chunk_size=PART_BYTES, max_concurrency=4)
 
 
-def _write_delta(
-    con: duckdb.DuckDBPyConnection, target: Target, name: str, run_id: str
-) -> int:
+def _write_delta(con: duckdb.DuckDBPyConnection, target: Target, name: str, run_id: str) -> int:
     """A new version of the table's Delta table with every row (reused when this run wrote
     the latest one already: an upload caught up after a failure adds no version)."""
     from deltalake import CommitProperties, DeltaTable, write_deltalake
@@ -254,11 +249,12 @@ def _step(what: str, aws: Mapping[str, str]) -> Iterator[None]:
         for secret in (aws.get("AWS_SECRET_ACCESS_KEY"), aws.get("AWS_SESSION_TOKEN")):
             if secret:
                 text = text.replace(secret, "***")
-        hint = ""
         if "403" in text or type(exc).__name__ == "PermissionDeniedError":
-            hint = "the store refused the credentials (check AWS_ACCESS_KEY_ID and "
-            hint += "AWS_SECRET_ACCESS_KEY, and the bucket's policy); "
-        raise UploadError(f"{what}: {hint}{type(exc).__name__}: {_short(text)}") from None
+            raise UploadError(
+                f"{what}: the store refused the credentials (HTTP 403): check "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the bucket's policy"
+            ) from None
+        raise UploadError(f"{what}: {type(exc).__name__}: {_short(text)}") from None
 
 
 def _short(text: str, limit: int = 400) -> str:

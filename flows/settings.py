@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,17 @@ PART_ROWS = 125_000
 # A source with more than this share of its rows failing checks is not loaded that run: a file
 # every row of which fails (Excel's TRUE/FALSE once) is a changed format, not bad rows.
 MAX_FAILED_SHARE = 0.5
+
+
+# issue 23: what the object store client reads (the standard names; AWS_ALLOW_HTTP for http://).
+AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+)
 
 
 class SettingError(ValueError):
@@ -57,6 +69,10 @@ class Settings:
     # set, else inside the analyst's folder rather than ~/.prefect, outside every chosen folder.
     prefect_home: Path = Path("data") / ".prefect"
     max_failed_share: float = MAX_FAILED_SHARE  # $HKAM_MAX_FAILED_SHARE
+    # issue 23: where each published version is uploaded (s3://BUCKET/PREFIX or file:///DIR), and
+    # the standard AWS_* variables for it; those hold secrets: out of repr, never logged.
+    publish_url: str | None = None
+    aws: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def load(
@@ -64,6 +80,7 @@ def load(
     snapshot: str | Path | None = None,
     reports: str | Path | None = None,
     data: str | Path | None = None,
+    publish_url: str | None = None,
 ) -> Settings:
     """Flags win over HKAM_* environment variables, which win over the defaults."""
     env = os.environ
@@ -90,6 +107,9 @@ def load(
             env.get("PREFECT_HOME")
             or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
         ),
+        # issue 23
+        publish_url=publish_url or env.get("HKAM_PUBLISH_URL") or None,
+        aws={name: env[name] for name in AWS_VARIABLES if env.get(name)},
     )
 
 
