@@ -66,6 +66,11 @@ class Target:
     store: Any  # obstore's ObjectStore (its classes are not importable for annotations)
     delta_options: dict[str, str] = field(repr=False)
 
+    @property
+    def storage_options(self) -> dict[str, str]:
+        """The AWS_* options alone: what a reader (polars, deltalake) passes."""
+        return {k: v for k, v in self.delta_options.items() if k.startswith("AWS_")}
+
     def delta_uri(self, name: str) -> str:
         """Where the Delta table for `schema.table` lives."""
         schema, table = name.split(".", 1)
