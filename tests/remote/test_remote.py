@@ -271,3 +271,13 @@ def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
     status = read_status(place.warehouse) or {}
     assert status.get("ok") is True and status.get("run_id") == run_id
     assert json.loads(json.dumps(status))["url"] == URL
+
+
+def test_the_aws_settings_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.settings import load
+
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("HKAM_PUBLISH_URL", URL)
+    settings = load()
+    assert settings.aws["AWS_SECRET_ACCESS_KEY"] == SECRET and settings.publish_url == URL
+    assert SECRET not in repr(settings) and SECRET not in str(settings)
