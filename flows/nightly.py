@@ -33,6 +33,7 @@ from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
 from flows.sources.errors import SourceError
 from flows.sources.live import LiveResult, fetch_snapshot
+from flows.status_proposals import propose_status
 from flows.validation import Outcome
 
 Params = ParamSpec("Params")
@@ -81,6 +82,7 @@ load_register = _step("load register", reg.merge)
 propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
 load_official = _step("load official source", p.load_official)
 load_published = _step("load published figures", pub.load_published)
+propose_statuses = task(name="propose status changes", cache_policy=NO_CACHE)(propose_status)
 build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
 
 
@@ -252,6 +254,10 @@ def _publish(
         register = _register(con, settings, run, now, force=fx_changed)
         if register is not None:
             checks["register"] = register
+        # issue 24: after the register, so a proposal starts from the status it holds now.
+        changed = register is not None
+        status_new = propose_statuses(con, run.run_id, decided, every=changed)
+        _say(f"status proposals: {status_new} new")
         built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
         if left_out := left_out_warning(left_out_rows(con)):
