@@ -23,6 +23,8 @@ PART_ROWS = 125_000
 # A source with more than this share of its rows failing checks is not loaded that run: a file
 # every row of which fails (Excel's TRUE/FALSE once) is a changed format, not bad rows.
 MAX_FAILED_SHARE = 0.5
+# The archive is a public server: public scrapers of it wait 0.5-2 s between requests (issue 24).
+GIA_DELAY = 1.0
 
 
 # issue 23: what the object store client reads (the standard names; AWS_ALLOW_HTTP for http://).
@@ -69,6 +71,8 @@ class Settings:
     # set, else inside the analyst's folder rather than ~/.prefect, outside every chosen folder.
     prefect_home: Path = Path("data") / ".prefect"
     max_failed_share: float = MAX_FAILED_SHARE  # $HKAM_MAX_FAILED_SHARE
+    # issue 24: seconds between two requests to the press-release archive's host (at least)
+    gia_delay: float = GIA_DELAY  # $HKAM_GIA_DELAY
     # issue 23: where each published version is uploaded (s3://BUCKET/PREFIX or file:///DIR), and
     # the standard AWS_* variables for it; those hold secrets: out of repr, never logged.
     publish_url: str | None = None
@@ -107,6 +111,7 @@ def load(
             env.get("PREFECT_HOME")
             or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
         ),
+        gia_delay=_seconds(env.get("HKAM_GIA_DELAY", str(GIA_DELAY)), "HKAM_GIA_DELAY"),  # issue 24
         # issue 23
         publish_url=publish_url or env.get("HKAM_PUBLISH_URL") or None,
         aws={name: env[name] for name in AWS_VARIABLES if env.get(name)},
@@ -121,6 +126,17 @@ def _share(text: str, name: str) -> float:
         value = -1.0
     if not 0 < value <= 1:
         raise SettingError(f"{name}={text!r}: give a share above 0 and at most 1, such as 0.5")
+    return value
+
+
+def _seconds(text: str, name: str) -> float:
+    """A number of seconds, 0 or more, from the environment, or a message naming it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise SettingError(f"{name}={text!r}: give a number of seconds, 0 or more, such as 1")
     return value
 
 
