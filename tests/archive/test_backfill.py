@@ -235,3 +235,24 @@ def test_polite_waits_the_delay_between_requests_to_one_host() -> None:
 def test_site_pages_say_they_are_synthetic() -> None:
     release = site.archive_releases()[0]
     assert "SYNTHETIC" in site.release_page(release) and release.source_url.startswith("http")
+
+
+def test_hkam_backfill_press_runs_the_flow_and_prints_its_summary(
+    archive: Archive,
+    prefect_harness: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HKAM_GIA_URL", archive.base + "/gia/rss/general_{lang}.xml")
+    monkeypatch.setenv("HKAM_GIA_DELAY", "0")
+    where = tmp_path / "w.duckdb"
+    argv = ["backfill", "press", "--from", "2023-10-09", "--to", "2023-10-09", "--warehouse"]
+    assert main([*argv, str(where), "--reports-dir", str(tmp_path / "reports")]) == 0
+    out = capsys.readouterr().out
+    assert "published" in out and "Reports:" in out
+    with duckdb.connect(str(where), read_only=True) as con:
+        rows = con.execute("SELECT release_id FROM raw.gia_archive_page ORDER BY 1").fetchall()
+    assert rows == [("P2023100900453",), ("P2023100900454",)]
+    assert main([*argv, str(where), "--dask", "somewhere:8786"]) == 2
+    assert "local:N" in capsys.readouterr().err
