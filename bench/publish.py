@@ -1,6 +1,6 @@
 """Publishing a warehouse for readers on other machines (issue 23): how long, how fast.
 
-    python bench/publish.py WAREHOUSE [--s3] [--out FILE]
+    python bench/publish.py WAREHOUSE [--s3] [--out FILE] [--rows N] [--note TEXT]
 
 Uploads the published file WAREHOUSE with flows/remote.py to a `file://` folder and, with
 --s3, to a SeaweedFS server on 127.0.0.1 (`weed mini`, the tests' server, started and stopped
@@ -86,8 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--s3", action="store_true", help="also to SeaweedFS on 127.0.0.1")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--rows", type=int, help="the bench size it was built at (for the label)")
+    parser.add_argument("--note", help="said with the results (e.g. a busy machine)")
     args = parser.parse_args(argv)
     result = measure(args.warehouse, args.s3)
+    if args.rows:
+        result["rows"] = args.rows
+    if args.note:
+        result["note"] = args.note
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

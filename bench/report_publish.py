@@ -55,7 +55,9 @@ def publish_section(results_dir: Path, results: list[dict[str, Any]]) -> list[st
                 f"{r['file_mb_per_s']:.0f} | {delta_mb} | {r['delta_publish_s']:.2f} | "
                 f"{m.get('load_avg_start', 0):.1f} |"
             )
-    out += ["", *_estimate(measured[-1]), ""]
+    notes = [f"{m['rows']:,} rows: {m['note']}" for m in measured if m.get("note")]
+    out += ["", *(f"Note ({n})." for n in notes), *([""] if notes else [])]
+    out += [*_estimate(measured[-1]), ""]
     return out
 
 
@@ -70,7 +72,14 @@ def _estimate(m: dict[str, Any]) -> list[str]:
     stored_gb = 7 * TEN_GB / 1e9 + 8 * delta_gb
     # A night's PUTs: the file's 16 MiB parts, Delta's ~100 MB data files, a commit per table.
     requests = (TEN_GB / (16 * 1024 * 1024) + delta_gb * 10 + r["tables"] * 2) * 30
+    ten_m = 10_000_000 / m["rows"]
     return [
+        f"**At 10M register rows** (not measured: a 10M bench is not run on this shared machine; "
+        f"`make bench ROWS=10000000` records delta_publish_s) a linear extrapolation from "
+        f"{m['rows']:,} rows gives a ~{r['file_bytes'] * ten_m / 1e9:.1f} GB file uploaded in "
+        f"~{r['file_s'] * ten_m / 60:.0f} min and a Delta write of ~"
+        f"{r['delta_publish_s'] * ten_m / 60:.0f} min at the rates above.",
+        "",
         f"**A 10 GB warehouse each night** (scaled linearly from the {m['rows']:,}-row "
         f"measurement: {_mb(r['file_bytes'])} MB file; an estimate, not a 10 GB run): the file "
         f"at the measured loopback rate ({r['file_mb_per_s']:.0f} MB/s) takes "
