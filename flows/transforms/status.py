@@ -118,6 +118,56 @@ def _s2t() -> object:
     return opencc.OpenCC("s2t")
 
 
+@lru_cache(maxsize=1)
+def _t2s() -> object:
+    """OpenCC traditional -> simplified converter (for the register's look-up hints)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def variants(text: str) -> list[str]:
+    """A text as written, as traditional and as simplified Chinese (one item when Latin)."""
+    if not _CJK.search(text):
+        return [text]
+    converted = [str(c.convert(text)) for c in (_s2t(), _t2s())]  # type: ignore[attr-defined]
+    return list(dict.fromkeys([text, *converted]))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def hints(texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Latin words and Chinese characters of texts (in both scripts): a name the texts hold has
+    its first word or first Chinese character among them (flows/status_proposals.py asks the
+    register only for those names)."""
+    words: set[str] = set()
+    chars: set[str] = set()
+    for text in texts:
+        for form in variants(unicodedata.normalize("NFKC", text).casefold()):
+            words.update(_WORD.findall(form))
+            chars.update(_CJK.findall(form))
+    return sorted(words), sorted(chars)
+
+
+def progress_sentences(title: str, text: str) -> list[str]:
+    """The title and sentences of a release that report progress."""
+    return [s for s in [title, *split_sentences(text)] if progress(s)]
+
+
+def name_keys(known: Sequence[Known]) -> list[str]:
+    """Plain substrings one of which a text naming a known commitment holds (lower case, either
+    script): the longest word of each Latin name, the first two characters of a Chinese one."""
+    out: set[str] = set()
+    for k in known:
+        for name in k.names:
+            if _CJK.search(name):
+                out.update(v[:2] for v in variants(name))
+            elif words := name.split():
+                out.add(max(words, key=len))
+    return sorted(out)
+
+
 def normal(text: str) -> str:
     """Matching form: NFKC, case-folded, simplified Chinese as traditional."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -207,11 +257,22 @@ class Known:
     names: tuple[str, ...]
 
 
+def text_forms(sentence: str) -> tuple[str, str]:
+    """The forms names are looked for in: Latin words spaced, Chinese without spaces."""
+    text = normal(sentence)
+    return _latin_key(text), text.replace(" ", "")
+
+
+def names_in(names: Sequence[str], forms: tuple[str, str]) -> bool:
+    """Whether a text (its text_forms) holds one of the names (name_variants)."""
+    latin, cjk = forms
+    return any(n in (cjk if _CJK.search(n) else latin) for n in names)
+
+
 def named(sentence: str, known: Sequence[Known]) -> list[Known]:
     """Registered commitments whose company or scheme the sentence names."""
-    text = normal(sentence)
-    latin, cjk = _latin_key(text), text.replace(" ", "")
-    return [k for k in known if any(n in (cjk if _CJK.search(n) else latin) for n in k.names)]
+    forms = text_forms(sentence)
+    return [k for k in known if names_in(k.names, forms)]
 
 
 @dataclass(frozen=True)
