@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from flows import progress
 from flows.contracts import load_contracts
 from flows.resources import sql_dir
 from flows.settings import WRITER_MEMORY_LIMIT
@@ -168,16 +169,18 @@ def refresh_marts(
         if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
-        # A warehouse from before marts were tables has a view by this name.
-        if con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
-            [name],
-        ).fetchall()[0][0]:
-            con.execute(f"DROP VIEW {name}")
-        run_sql(con, f"marts/{path.name}")
-        for stmt in contracts[name].comments():
-            con.execute(stmt)
-        [(rows,)] = con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        with progress.step(f"mart {name}", quiet_under=1.0) as shown:
+            # A warehouse from before marts were tables has a view by this name.
+            if con.execute(
+                "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
+                [name],
+            ).fetchall()[0][0]:
+                con.execute(f"DROP VIEW {name}")
+            run_sql(con, f"marts/{path.name}")
+            for stmt in contracts[name].comments():
+                con.execute(stmt)
+            [(rows,)] = con.execute(f"SELECT count(*) FROM {name}").fetchall()
+            shown.advance(rows)
         con.execute(
             "INSERT OR REPLACE INTO meta.mart_refresh VALUES (?, ?, ?, ?, ?, now())",
             [name, sha, rows, time.perf_counter() - started, load_id],

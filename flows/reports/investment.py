@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flows import progress
 from flows.reports import commitments as cm
 from flows.reports.charts import esc
 from flows.reports.commitments import cluster_names
@@ -195,7 +196,9 @@ def write_exports_and_page(
     for name in EXPORTS:
         csv = fits_spreadsheet(data["counts"][name])
         order = EXPORT_ORDER.get(name) if csv else None
-        write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order)
+        with progress.step(f"export {name}", quiet_under=1.0) as shown:
+            write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order)
+            shown.advance(data["counts"][name])
     write_notes(con, folder, (data.get("run") or {}).get("run_id"))
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")
