@@ -108,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     # The temporary Prefect server would try to send telemetry and log an error offline.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Its default 20 s to start that server fails a nightly on a busy host (seen under load).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     args = _parser().parse_args(argv)
     try:
         handler = {
