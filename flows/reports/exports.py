@@ -1,10 +1,10 @@
 """Mart exports beside the report: <mart>.csv (spreadsheet-safe) and <mart>.parquet (typed).
 
 DuckDB writes both (COPY): the Parquet from the mart table, the CSV from that Parquet, so a
-ten-million-row mart never passes through Python memory and is sorted once. A mart whose rows did
-not change since its files were written (reports/latest/exports.json) keeps them. A mart longer than a spreadsheet holds gets Parquet only: Excel stops at
-1,048,576 rows and drops the rest with one warning, and at 10M commitments the two such CSVs
-were 3.5 GB and 39 s of the run.
+ten-million-row mart never passes through Python memory and is sorted once. A mart whose rows
+did not change since its files were written (reports/latest/exports.json) keeps them. A mart
+longer than a spreadsheet holds gets Parquet only: Excel stops at 1,048,576 rows and drops the
+rest with one warning, and at 10M commitments the two such CSVs were 3.5 GB and 39 s of the run.
 """
 
 from __future__ import annotations
