@@ -28,11 +28,13 @@ lint: install
 test: install browser lint
 	$(BIN)/python -m pytest -q
 
-# Headless Chromium for the report browser tests (Debian's chromium; CI runs as root on a fresh box).
+# Headless Chromium for the report and desk browser tests (Debian's chromium; CI runs as root on
+# a fresh box), with a Chinese font so the desk's screenshot shows the Chinese titles (issue 25).
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-zenhei
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium chromium-driver; \
-	else echo "Chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium chromium-driver' (the browser tests skip without it)"; fi
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(BROWSER_PKGS); \
+	else echo "Chromium or its Chinese font is missing: run 'sudo apt-get update && sudo apt-get install -y $(BROWSER_PKGS)' (the browser tests skip without Chromium)"; fi
 
 format: install
 	$(BIN)/ruff check --fix $(PY_DIRS)

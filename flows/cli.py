@@ -64,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument(
         "action", nargs="?", choices=("accept", "reject", "undo"), help="decision to record"
     )
-    review.add_argument("release_id", nargs="?", help="candidate id (the release's P-number)")
+    review.add_argument(
+        "release_id", nargs="?", help="candidate id (the release's P-number, or st-… for a status)"
+    )
     review.add_argument("--company", help="accept: the company (default: the guessed one)")
     review.add_argument(
         "--scope", choices=("project", "aggregate"), help="accept (default project)"
@@ -74,7 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--amount", type=int, metavar="N", help="accept: the Nth amount found")
     review.add_argument("--reason", help="reject: why it is not a commitment")
+    review.add_argument("--note", help="accept a status proposal (st-…): a note for the row")
     folders(review, "data")
+    # issue 25: the review desk in a browser
+    review.add_argument("--web", action="store_true", help="open the review desk (a local web app)")
+    review.add_argument("--port", type=int, help="--web: port (default 8765; 0 = a free one)")
+    review.add_argument("--host", help="--web: address to bind (default 127.0.0.1)")
 
     verb("serve", "serve the nightly schedule (02:00 Hong Kong time) from this process")
     restore = verb("restore", "bring back a kept published version (default: the newest)")

@@ -72,21 +72,29 @@ def review(args: argparse.Namespace) -> int:
     import duckdb
 
     from flows import review
+    from flows.review_status import read_proposals
 
     settings = settings_of(args)
+    if args.web or args.port is not None or args.host:
+        return _desk(args, settings)
     if args.action == "undo":
         _only_for(args, "undo", ())
         try:
             undone = review.undo(settings.data_dir)
         except review.ReviewError as exc:
             raise UsageError(str(exc)) from exc
-        what = f" ({undone.commitment_id} left {review.REVIEWED_REGISTER})" * bool(
-            undone.commitment_id
+        where = review.REVIEWED_REGISTER
+        if undone.release_id.startswith(review.STATUS_PREFIX):
+            where = review.STATUS_REGISTER
+        what = f" ({undone.commitment_id} left {where})" * bool(
+            undone.commitment_id and undone.decision == "accepted"
         )
         print(f"took back: {undone.release_id} {undone.decision}{what}; it is open again")
         return EXIT_OK
     if not settings.warehouse.exists():
         raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
+    if args.release_id and args.release_id.startswith(review.STATUS_PREFIX):
+        return _review_status(args, settings)
     decided = review.read_decisions(settings.data_dir)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         cur = con.execute(
@@ -100,12 +108,14 @@ def review(args: argparse.Namespace) -> int:
                 "SELECT name_en, name_zh, aliases FROM core.company"
             ).fetchall()
         ]
+        proposals = read_proposals(con, settings.data_dir)
     open_rows = [r for r in rows if r["release_id"] not in decided]
     if args.action is None:
         _only_for(args, "the list", ())
         cols = ["release_id", "published_date_hk", "title_en", "title_zh", "company_guess",
                 "cluster_guess", "confidence"]  # fmt: skip
         print_rows(cols, [tuple(r[c] for c in cols) for r in open_rows], "table")
+        _print_proposals(proposals)
         return EXIT_OK
     if not args.release_id:
         raise UsageError(f"{args.action} needs a release id; `hkam review` lists the open ones")
@@ -142,9 +152,82 @@ def review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _desk(args: argparse.Namespace, settings: Any) -> int:
+    """`hkam review --web`: the desk over the published file, until Ctrl-C."""
+    from flows.desk import serve
+
+    if not args.web:
+        raise UsageError("--port and --host apply to --web")
+    if args.action or args.release_id:
+        raise UsageError(
+            f"--web does not take {args.action or args.release_id}: decide in the desk"
+        )
+    _only_for(args, "--web", ())
+    if not settings.warehouse.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
+    host = args.host or serve.DEFAULT_HOST
+    port = serve.DEFAULT_PORT if args.port is None else args.port
+    try:
+        serve.serve(settings, host, port)
+    except OSError as exc:
+        message = f"cannot serve on {host}:{port} ({exc}); try --port 0 for a free port"
+        raise UsageError(message) from exc
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _print_proposals(proposals: list[dict[str, Any]]) -> None:
+    """The open status proposals (issue 24), after the release candidates."""
+    if not proposals:
+        return
+    print(f"\nStatus changes proposed ({len(proposals)}; accept or reject them by their st- id):")
+    cols = ["proposal_id", "published_at", "company", "from_status", "to_status", "confidence",
+            "release_id"]  # fmt: skip
+    from zoneinfo import ZoneInfo
+
+    hk = ZoneInfo("Asia/Hong_Kong")  # the release's Hong Kong day, as the candidates show it
+    rows = [
+        tuple(p[c].astimezone(hk).date() if c == "published_at" and p[c] else p[c] for c in cols)
+        for p in proposals
+    ]
+    print_rows(cols, rows, "table")
+
+
+def _review_status(args: argparse.Namespace, settings: Any) -> int:
+    """accept or reject a status proposal (st-…): a new register row version, or a reason."""
+    from flows.review import ReviewError
+    from flows.review_status import accept_status, reject_status
+
+    if args.action == "reject":
+        _only_for(args, "reject", ("reason",))
+        if not args.reason:
+            raise UsageError("reject needs --reason TEXT")
+        try:
+            reject_status(settings, args.release_id, args.reason)
+        except ReviewError as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"rejected {args.release_id}; it will not be proposed again")
+        return EXIT_OK
+    _only_for(args, "accept of a status proposal", ("note",))
+    try:
+        row = accept_status(settings, args.release_id, note=args.note)
+    except ReviewError as exc:
+        raise UsageError(str(exc)) from exc
+    from flows.review import STATUS_REGISTER
+
+    print(
+        f"accepted {args.release_id}: {row['commitment_id']} ({row['company']}) is now "
+        f"{row['status']} in {settings.data_dir / STATUS_REGISTER}; the next `hkam run` records "
+        "the new version"
+    )
+    return EXIT_OK
+
+
 def _only_for(args: argparse.Namespace, action: str, allowed: Sequence[str]) -> None:
     """A flag that does not apply to the action is an error, never silently ignored."""
-    given = [f for f in ("company", "scope", "party", "amount", "reason") if getattr(args, f)]
+    flags = ("company", "scope", "party", "amount", "reason", "note")
+    given = [f for f in flags if getattr(args, f, None)]
     extra = [f"--{f}" for f in given if f not in allowed]
     if extra or (action == "undo" and args.release_id):
         what = ", ".join(extra) or args.release_id

@@ -33,6 +33,7 @@ from flows.settings import Settings, load
 from flows.sources.catalog import SOURCES, Manifest
 from flows.sources.errors import SourceError
 from flows.sources.live import LiveResult, fetch_snapshot
+from flows.status_proposals import propose_status
 from flows.validation import Outcome
 
 Params = ParamSpec("Params")
@@ -88,6 +89,7 @@ load_register = _step("load register", reg.merge)
 propose = _step("propose candidates", p.propose_candidates)
 load_official = _step("load official source", p.load_official)
 load_published = _step("load published figures", pub.load_published)
+propose_statuses = _step("propose status changes", propose_status)
 build_marts = _step("build marts", wh.refresh_marts)
 
 
@@ -259,6 +261,10 @@ def _publish(
         register = _register(con, settings, run, now, force=fx_changed)
         if register is not None:
             checks["register"] = register
+        # issue 24: after the register, so a proposal starts from the status it holds now.
+        changed = register is not None
+        status_new = propose_statuses(con, run.run_id, decided, every=changed)
+        _say(f"status proposals: {status_new} new")
         built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
         if left_out := left_out_warning(left_out_rows(con)):

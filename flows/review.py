@@ -17,6 +17,12 @@ DECISIONS = "review_decisions.csv"
 DECISION_FIELDS = ["release_id", "decision", "reason", "commitment_id", "decided_at"]
 REVIEWED_REGISTER = Path("register") / "reviewed.csv"
 UNDONE = "undone"  # a decision taken back: the release is open again
+# Accepted status proposals (issue 24): their new register row versions, one row per commitment
+# (a key twice in one file is a conflict), named to sort after reviewed.csv so it wins over it.
+STATUS_REGISTER = Path("register") / "status.csv"
+# Every accepted proposal's row, kept outside register/ so undo can bring an earlier one back.
+STATUS_ACCEPTED = "status_accepted.jsonl"
+STATUS_PREFIX = "st-"
 
 
 @dataclass(frozen=True)
@@ -191,19 +197,72 @@ def reject(data_dir: Path, release_id: str, reason: str) -> None:
     _decide(data_dir, release_id, "rejected", reason, "")
 
 
+def decisions_newest_first(data_dir: Path) -> list[Decision]:
+    """The decisions in force, the last one made first (the one `undo` takes back)."""
+    in_force = read_decisions(data_dir)
+    return [d for d in reversed(_all_decisions(data_dir)) if in_force.get(d.release_id) == d]
+
+
 def undo(data_dir: Path) -> Decision:
     """Take back the last decision in force: the release is open again and an accepted row
     leaves the analyst's register (the next run closes it if a run loaded it)."""
-    in_force = read_decisions(data_dir)
-    last = next(
-        (d for d in reversed(_all_decisions(data_dir)) if in_force.get(d.release_id) == d), None
-    )
+    last = next(iter(decisions_newest_first(data_dir)), None)
     if last is None:
         raise ReviewError("no decision to undo")
-    if last.decision == "accepted":
+    status = last.release_id.startswith(STATUS_PREFIX)
+    if last.decision == "accepted" and not status:
         _drop_register_row(data_dir / REVIEWED_REGISTER, last.commitment_id)
     _decide(data_dir, last.release_id, UNDONE, f"undid {last.decision}", last.commitment_id)
+    if last.decision == "accepted" and status:
+        write_status_register(data_dir)
     return last
+
+
+def accept_status_row(data_dir: Path, proposal_id: str, row: dict[str, Any], note: str) -> Path:
+    """Record an accepted status proposal and rewrite register/status.csv; its path back."""
+    path = data_dir / STATUS_ACCEPTED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"proposal_id": proposal_id, "row": row}, ensure_ascii=False) + "\n")
+    _decide(data_dir, proposal_id, "accepted", note, str(row["commitment_id"]))
+    return write_status_register(data_dir)
+
+
+def accepted_status_rows(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """proposal_id -> the register row its acceptance wrote (the latest one per id)."""
+    path = data_dir / STATUS_ACCEPTED
+    if not path.exists():
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            out[str(item["proposal_id"])] = dict(item["row"])
+    return out
+
+
+def write_status_register(data_dir: Path) -> Path:
+    """Rewrite register/status.csv from the status decisions in force: for each commitment the
+    row of its latest accepted proposal; no file when none is in force (atomic, like undo)."""
+    in_force = read_decisions(data_dir)
+    rows = accepted_status_rows(data_dir)
+    latest: dict[str, dict[str, Any]] = {}
+    for d in _all_decisions(data_dir):
+        if d.release_id in rows and d.decision == "accepted" and in_force.get(d.release_id) == d:
+            latest[d.commitment_id] = rows[d.release_id]
+    path = data_dir / STATUS_REGISTER
+    if not latest:
+        path.unlink(missing_ok=True)
+        return path
+    fields = [c.name for c in contract("raw.register_commitment").source_columns]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.new")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(latest.values())
+    os.replace(tmp, path)
+    return path
 
 
 def _drop_register_row(path: Path, commitment_id: str) -> None:

@@ -33,7 +33,7 @@ FLAGS = [
     "--disable-extensions",
     "--hide-scrollbars",
     "--proxy-server=http://127.0.0.1:9",  # belt and braces: nothing can reach a real host
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    RESOLVER := "--host-resolver-rules=MAP * ~NOTFOUND",
     "--remote-debugging-port=0",
 ]
 
@@ -59,12 +59,14 @@ class PageReport:
 class Browser:
     """One headless Chromium with one page target."""
 
-    def __init__(self, exe: str, workdir: Path) -> None:
+    def __init__(self, exe: str, workdir: Path, *, offline: bool = True) -> None:
         profile = workdir / "profile"
         profile.mkdir(parents=True, exist_ok=True)
         (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a stale one from a reused dir
+        # Online, only 127.0.0.1 resolves: the desk's server, and nothing else.
+        flags = FLAGS if offline else [*FLAGS, f"{RESOLVER}, EXCLUDE 127.0.0.1"]
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [exe, *flags, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: close() ends exactly what we started
@@ -90,9 +92,11 @@ class Browser:
         self.events: list[dict[str, Any]] = []
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
+        # offline=False for a page served on 127.0.0.1 (the review desk): the proxy and resolver
+        # flags still keep every other host out of reach.
         self.call(
             "Network.emulateNetworkConditions",
-            offline=True,
+            offline=offline,
             latency=0,
             downloadThroughput=-1,
             uploadThroughput=-1,
@@ -130,6 +134,28 @@ class Browser:
             mobile=False,
         )
         self.call("Page.navigate", url=url)
+        return self._loaded(url)
+
+    def navigating(self, expression: str) -> PageReport:
+        """Run JavaScript that leads to a new page (a form submitted, a key pressed), report it."""
+        self.events.clear()
+        self.evaluate(expression)
+        return self._loaded(expression)
+
+    def key(self, key: str) -> None:
+        """Press and release one printable key in the page, as a user types it."""
+        for kind in ("keyDown", "keyUp"):
+            self.call(
+                "Input.dispatchKeyEvent", type=kind, key=key, text=key if kind == "keyDown" else ""
+            )
+
+    def pressing(self, key: str) -> PageReport:
+        """Press a key that leads to a new page, report it."""
+        self.events.clear()
+        self.key(key)
+        return self._loaded(f"key {key}")
+
+    def _loaded(self, url: str) -> PageReport:
         self._wait_event("Page.loadEventFired")
         self.evaluate("1")  # drain events queued during load
         report = PageReport(url)

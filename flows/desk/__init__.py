@@ -1,0 +1,1 @@
+"""The review desk: `hkam review --web`, press-release candidates reviewed in a browser."""

@@ -1,0 +1,130 @@
+"""The desk in a real headless Chromium (DevTools protocol, tests/reports/browser.py): open the
+queue, filter, accept one by keyboard, reject one, accept and undo; the analyst's files then equal
+what `hkam review accept/reject/undo` writes; no console error, no request off 127.0.0.1, release
+text shown as text. The screenshot is saved; HKAM_UPDATE_SCREENSHOT=1 (or none yet) writes it to
+docs/review-desk.png, the README's."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from flows.review import DECISIONS, REVIEWED_REGISTER
+from tests.desk.conftest import HOSTILE_TITLE, Desk
+from tests.reports.browser import Browser, PageReport, chromium_path
+
+DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "review-desk.png"
+REASON = "not advanced manufacturing"
+ITEMS = "[...document.querySelectorAll('article.item')].map(a => a.dataset.id)"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("no chromium: `make browser` installs it")
+    b = Browser(exe, tmp_path_factory.mktemp("desk-chromium"), offline=False)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def clean(report: PageReport, desk: Desk) -> PageReport:
+    """No console error and no request anywhere but the desk."""
+    assert report.errors == [], report.errors
+    # data: URLs are Chromium's own (the date fields' icons), never a fetch.
+    outside = [u for u in report.requests if not u.startswith((desk.url + "/", "data:"))]
+    assert outside == [], outside
+    return report
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    """A CSV's rows without the time of each decision (the one field that must differ)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [{k: v for k, v in r.items() if k != "decided_at"} for r in csv.DictReader(fh)]
+
+
+def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> None:
+    clean(browser.open(desk.url + "/"), desk)
+    assert browser.evaluate(ITEMS) == [
+        "P2026010100001", "P2025120500002", "P2025110300003", "P2025100100004"
+    ]  # fmt: skip
+    assert browser.evaluate("document.querySelector('.count').dataset.left") == "4"
+    # Untrusted release text is text: no element of the page came from it.
+    titles = browser.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)")
+    assert HOSTILE_TITLE in titles
+    assert browser.evaluate("document.querySelectorAll('script').length") == 1  # desk.js
+    assert browser.evaluate("document.querySelectorAll('img, article script').length") == 0
+    shot = browser.screenshot(tmp_path / "review-desk.png")
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("HKAM_UPDATE_SCREENSHOT") or not DOCS_SHOT.exists():
+        DOCS_SHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, DOCS_SHOT)
+
+    # Filter by cluster (the list submits itself), then move down with j and accept with a.
+    pick = "const s = document.querySelector('form.filters select[name=cluster]');"
+    clean(
+        browser.navigating(
+            f"{pick} s.value = 'ai_robotics_automation'; s.dispatchEvent(new Event('change'))"
+        ),
+        desk,
+    )
+    assert browser.evaluate(ITEMS) == ["P2025120500002", "P2025100100004"]
+    browser.key("j")
+    assert browser.evaluate("document.querySelector('article.current').dataset.id") == (
+        "P2025100100004"
+    )
+    clean(browser.pressing("a"), desk)
+    assert browser.evaluate("location.search") == "?cluster=ai_robotics_automation"
+    assert browser.evaluate(ITEMS) == ["P2025120500002"]
+
+    # Reject the hostile one with a reason from the list.
+    form = "document.querySelector('#item-P2025120500002 form.reject')"
+    clean(
+        browser.navigating(
+            f"{form}.reason.value = {json.dumps(REASON)}; {form}.querySelector('button').click()"
+        ),
+        desk,
+    )
+    clean(browser.open(desk.url + "/?language=en"), desk)
+    assert browser.evaluate(ITEMS) == ["P2025110300003"]
+
+    # Accept the LegCo reply with the company typed, the second amount, as an aggregate...
+    form = "document.querySelector('#item-P2025110300003 form.accept')"
+    assert browser.evaluate(f"{form}.party.value") == "government"  # pre-filled from the text
+    fill = (
+        f"{form}.company.value = 'Synthetic Park Corporation'; {form}.amount.value = '2'; "
+        f"{form}.scope.value = 'aggregate'; {form}.querySelector('button').click()"
+    )
+    clean(browser.navigating(fill), desk)
+    assert browser.evaluate(ITEMS) == []
+    # ... and take it back.
+    undo = "document.querySelector('form.undo button')"
+    assert browser.evaluate(f"{undo}.dataset.undo") == "P2025110300003"
+    clean(browser.navigating(f"{undo}.click()"), desk)
+    assert browser.evaluate(ITEMS) == ["P2025110300003"]
+    assert browser.evaluate("document.querySelector('.count').dataset.left") == "2"
+
+    clean(browser.open(desk.url + "/decided"), desk)
+    decided = "[...document.querySelectorAll('tr[data-release]')].map(r => r.dataset.release)"
+    assert browser.evaluate(decided) == ["P2025120500002", "P2025100100004"]
+
+    # The same decisions through the CLI, into another folder: the same files.
+    cli = tmp_path / "cli-data"
+    flags = ["--warehouse", str(desk.warehouse), "--data-dir", str(cli)]
+    assert main(["review", "accept", "P2025100100004", *flags]) == 0
+    assert main(["review", "reject", "P2025120500002", "--reason", REASON, *flags]) == 0
+    accept = ["review", "accept", "P2025110300003", "--company", "Synthetic Park Corporation"]
+    assert main([*accept, "--amount", "2", "--scope", "aggregate", *flags]) == 0
+    assert main(["review", "undo", "--data-dir", str(cli)]) == 0
+    for name in (DECISIONS, REVIEWED_REGISTER):
+        assert rows(desk.data_dir / name) == rows(cli / name), name
+    assert (desk.data_dir / REVIEWED_REGISTER).read_bytes().count(b"\n") == 2  # header + 1

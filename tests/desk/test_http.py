@@ -1,0 +1,101 @@
+"""The desk over HTTP, served by `hkam review --web` on 127.0.0.1: escaping, CSRF and Origin,
+Host, ids that are not open, and what a refused accept says. Data: tests/desk/conftest.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flows.cli import main
+from flows.review import DECISIONS, read_decisions
+from tests.desk.conftest import Desk, start_desk
+
+
+@pytest.fixture(scope="module")
+def served(desk_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    running = start_desk(desk_warehouse, tmp_path_factory.mktemp("http-data"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def client(served: Desk) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=served.url, trust_env=False, timeout=20) as c:
+        yield c
+
+
+def token(client: httpx.Client) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+    assert found
+    return found.group(1)
+
+
+def test_release_text_is_escaped_and_the_page_is_locked_down(client: httpx.Client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(&#34;desk&#34;)&lt;/script&gt;" in page.text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
+    assert "javascript:" not in page.text, "a feed's link is shown only when it is http(s)"
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    # Figures are highlighted in their sentence, the Chinese version beside the English one.
+    assert "invest <mark>over HK$2 billion</mark> and create <mark>300 jobs</mark>" in page.text
+    assert "投資<mark>5億港元</mark>，創造<mark>80個職位</mark>" in page.text
+
+
+def test_a_decision_needs_the_token_and_the_desks_origin(
+    client: httpx.Client, served: Desk
+) -> None:
+    form = {"reason": "not advanced manufacturing"}
+    assert client.post("/reject/P2025120500002", data=form).status_code == 403
+    good = {**form, "csrf": token(client)}
+    elsewhere = {"origin": "http://example.invalid"}
+    assert client.post("/reject/P2025120500002", data=good, headers=elsewhere).status_code == 403
+    cross = {"sec-fetch-site": "cross-site"}
+    assert client.post("/reject/P2025120500002", data=good, headers=cross).status_code == 403
+    assert read_decisions(served.data_dir) == {}
+    # A name that points at 127.0.0.1 from another site (DNS rebinding) is not served.
+    assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+
+
+def test_an_id_that_is_not_open_gets_a_clear_error(client: httpx.Client, served: Desk) -> None:
+    missing = client.get("/release/P1999010100000")
+    assert missing.status_code == 404 and "no candidate &#39;P1999010100000&#39;" in missing.text
+    csrf = token(client)
+    posted = client.post("/accept/P1999010100000", data={"csrf": csrf, "party": "company"})
+    assert posted.status_code == 404
+    done = client.post("/reject/P2026010100001", data={"csrf": csrf, "reason": "a duplicate"})
+    assert done.status_code == 303
+    again = client.post("/reject/P2026010100001", data={"csrf": csrf, "reason": "again"})
+    assert again.status_code == 409 and "already rejected" in again.text
+    assert client.get("/release/P2026010100001").status_code == 409
+    undone = client.post("/undo", data={"csrf": csrf})
+    assert undone.status_code == 303 and read_decisions(served.data_dir) == {}
+    assert len((served.data_dir / DECISIONS).read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_refused_accept_says_what_to_give(client: httpx.Client, served: Desk) -> None:
+    csrf = token(client)
+    form = {"csrf": csrf, "scope": "project", "party": "government", "amount": "1"}
+    nameless = client.post("/accept/P2025110300003", data=form)
+    assert nameless.status_code == 400
+    assert "no company guessed" in nameless.text and "Synthetic Park Corporation" in nameless.text
+    unpicked = client.post("/accept/P2025110300003", data={**form, "company": "X", "amount": ""})
+    assert unpicked.status_code == 400 and "1: $3 billion; 2: $10 billion" in unpicked.text
+    assert client.post("/accept/P2025110300003", data={**form, "party": "x"}).status_code == 400
+    assert read_decisions(served.data_dir) == {}
+
+
+def test_web_flags_are_checked(desk_warehouse: Path, tmp_path: Path) -> None:
+    wh = ["--warehouse", str(desk_warehouse)]
+    assert main(["review", "--port", "0", *wh]) == 2, "--port without --web"
+    assert main(["review", "--web", "accept", "P2026010100001", *wh]) == 2
+    assert main(["review", "--web", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
