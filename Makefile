@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ROWS   ?= 1000000
 PY_DIRS := flows tests $(wildcard bench) $(wildcard fuzz)
 
-.PHONY: install run test lint format bench bench-profile clean browser fuzz
+.PHONY: install run test lint format bench bench-profile bench-archive clean browser fuzz
 
 # Idempotent: the venv is made once and reinstalled only when pyproject.toml changes.
 install: $(STAMP)
@@ -53,6 +53,11 @@ bench: install $(BENCH_STAMP)
 
 bench-profile: install $(BENCH_STAMP)
 	$(BIN)/python bench/profile.py --rows $(ROWS)
+
+# issue 24: archive pages parsed and detected per second (in-process, 1 and 2 Dask workers).
+PAGES ?= 600
+bench-archive: install
+	$(BIN)/python bench/archive.py --pages $(PAGES)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/versions warehouse/landing reports

@@ -9,16 +9,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from flows import cli_backfill
 from flows import cli_manage as manage
-from flows.cli_common import UsageError, check_writable, print_rows, settings_of
+from flows.cli_common import (
+    UsageError,
+    check_writable,
+    finish_run,
+    prepare_prefect,
+    print_rows,
+    settings_of,
+)
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
 from flows.settings import SettingError
 
 __all__ = ["VERBS", "UsageError", "main"]
 
-VERBS = ("run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore")
+VERBS = (
+    "run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore",
+    "backfill",
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--dollar", choices=("HKD", "USD"), default="HKD", help="currency of a bare $"
     )
+    cli_backfill.add(verb, folders)  # issue 24
     return parser
 
 
@@ -129,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "review": manage.review,
             "serve": _serve,
             "restore": manage.restore,
+            "backfill": cli_backfill.backfill,
         }[args.verb]
         return handler(args)
     except BrokenPipeError:
@@ -160,9 +172,9 @@ def _run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     started = time.monotonic()
-    _prepare_prefect(settings, verbose=args.verbose)
+    prepare_prefect(settings, verbose=args.verbose)
     from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
-    from flows.runs import new_run_id, read_run_log, summary_text
+    from flows.runs import new_run_id
 
     run_id = new_run_id(datetime.now(UTC))
     crash: Exception | None = None
@@ -177,47 +189,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
         crash = exc
-    try:
-        log = read_run_log(settings.warehouse)
-    except (OSError, ValueError):
-        log = []
-    record = next((r for r in log if r["run_id"] == run_id), None)
-    if record is None:
-        why = f": {type(crash).__name__}: {crash}" if crash else "; see the Prefect log above"
-        print(f"hkam run: run {run_id} failed and left no record{why}", file=sys.stderr)
-        print(f"The published warehouse {settings.warehouse} is unchanged.", file=sys.stderr)
-        return EXIT_BLOCKED
-    print(summary_text(record))  # the headline, then one line per warning (capped; dq.md: all)
-    took = time.monotonic() - started
-    if took - float(record.get("duration_s") or 0) > 1:
-        print(
-            f"The command took {took:.1f} s: the run {float(record['duration_s']):.1f} s; the "
-            "rest is starting Prefect (a temporary server unless $PREFECT_API_URL names one), "
-            "loading the libraries and writing the reports"
-        )
-    print(f"Warehouse: {settings.warehouse.resolve()}")
-    print(f"Reports:   {(settings.reports_dir / 'latest').resolve()}")
-    return int(record["exit_code"])
-
-
-def _prepare_prefect(settings: Any, verbose: bool) -> None:
-    """Before Prefect loads: its files under the analyst's folder unless $PREFECT_HOME is set,
-    and on a terminal hkam's progress lines instead of Prefect's INFO lines (--verbose: both).
-    The Prefect server still receives every log line."""
-    from flows import progress
-
-    if "PREFECT_HOME" not in os.environ:
-        settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect makes one level only
-        os.environ["PREFECT_HOME"] = str(settings.prefect_home.resolve())
-    # hkam runs offline: its temporary server's usage-data banner is noise on every run.
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    if sys.stderr.isatty() and not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-        progress.show_on(sys.stderr)
-        if not os.environ.get("PREFECT_API_URL"):
-            progress.emit(
-                "starting Prefect's temporary server ($PREFECT_API_URL: use a running one)"
-            )
+    return finish_run(settings, run_id, crash, started, "run")
 
 
 def _sql(args: argparse.Namespace) -> int:

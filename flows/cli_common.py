@@ -1,9 +1,12 @@
-"""What the hkam verbs share: the usage error, their settings, writable folders, row printing."""
+"""What the hkam verbs share: the usage error, their settings, writable folders, row printing,
+starting Prefect and the end of a run on the terminal."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +51,53 @@ def print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
     from flows.terminal import print_rows
 
     print_rows(names, rows, fmt)
+
+
+def prepare_prefect(settings: Any, verbose: bool) -> None:
+    """Before Prefect loads: its files under the analyst's folder unless $PREFECT_HOME is set,
+    and on a terminal hkam's progress lines instead of Prefect's INFO lines (--verbose: both).
+    The Prefect server still receives every log line."""
+    from flows import progress
+
+    if "PREFECT_HOME" not in os.environ:
+        settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect makes one level only
+        os.environ["PREFECT_HOME"] = str(settings.prefect_home.resolve())
+    # hkam runs offline: its temporary server's usage-data banner is noise on every run.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if sys.stderr.isatty() and not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        progress.show_on(sys.stderr)
+        if not os.environ.get("PREFECT_API_URL"):
+            progress.emit(
+                "starting Prefect's temporary server ($PREFECT_API_URL: use a running one)"
+            )
+
+
+def finish_run(
+    settings: Any, run_id: str, crash: Exception | None, started: float, verb: str
+) -> int:
+    """After a flow of `hkam run` or `hkam backfill`: its summary from the run log, the time
+    beyond the run itself, where things are; the run's exit code (1 if it left no record)."""
+    from flows.runs import EXIT_BLOCKED, read_run_log, summary_text
+
+    try:
+        log = read_run_log(settings.warehouse)
+    except (OSError, ValueError):
+        log = []
+    record = next((r for r in log if r["run_id"] == run_id), None)
+    if record is None:
+        why = f": {type(crash).__name__}: {crash}" if crash else "; see the Prefect log above"
+        print(f"hkam {verb}: run {run_id} failed and left no record{why}", file=sys.stderr)
+        print(f"The published warehouse {settings.warehouse} is unchanged.", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(summary_text(record))  # the headline, then one line per warning (capped; dq.md: all)
+    took = time.monotonic() - started
+    if took - float(record.get("duration_s") or 0) > 1:
+        print(
+            f"The command took {took:.1f} s: the run {float(record['duration_s']):.1f} s; the "
+            "rest is starting Prefect (a temporary server unless $PREFECT_API_URL names one), "
+            "loading the libraries and writing the reports"
+        )
+    print(f"Warehouse: {settings.warehouse.resolve()}")
+    print(f"Reports:   {(settings.reports_dir / 'latest').resolve()}")
+    return int(record["exit_code"])

@@ -97,17 +97,7 @@ def review(args: argparse.Namespace) -> int:
         return _review_status(args, settings)
     decided = review.read_decisions(settings.data_dir)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        cur = con.execute(
-            "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
-        )
-        names = [d[0] for d in cur.description or []]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        companies = [
-            {"name_en": n, "name_zh": z, "aliases": a}
-            for n, z, a in con.execute(
-                "SELECT name_en, name_zh, aliases FROM core.company"
-            ).fetchall()
-        ]
+        rows, companies = review.read_candidates(con)
         proposals = read_proposals(con, settings.data_dir)
     open_rows = [r for r in rows if r["release_id"] not in decided]
     if args.action is None:

@@ -15,6 +15,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 
 from flows import pipeline as p
 from flows import progress, webhook
@@ -93,7 +94,9 @@ propose_statuses = _step("propose status changes", propose_status)
 build_marts = _step("build marts", wh.refresh_marts)
 
 
-TABLES = {spec.name: spec.checked_table for spec in SOURCES}
+TABLES = {spec.name: spec.checked_table for spec in SOURCES} | {
+    "gia_archive": "raw.gia_archive_page"  # issue 24: hkam backfill press (flows/backfill.py)
+}
 
 
 def _say(message: str) -> None:
@@ -205,8 +208,9 @@ def _register(
     return checked.outcome
 
 
-def _record(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, Outcome]) -> None:
-    """meta.dq_result and meta.run rows for this run, in one transaction."""
+def record_run(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str, Outcome]) -> None:
+    """meta.dq_result and meta.run rows for this run, in one transaction (`TABLES` names the
+    table each source's checks ran on)."""
     dq = pl.DataFrame(
         [
             {
@@ -276,7 +280,7 @@ def _publish(
             # source records none, so the next run tries that source again.
             after = snapshot_inputs(settings, sources, hash_new=True)
             run.inputs_sha256 = after.sha256 if after.stamps == before.stamps else None
-        _record(con, run, checks)
+        record_run(con, run, checks)
     wh.publish(ws, keep=settings.keep_versions)
 
 
@@ -326,6 +330,12 @@ def execute(
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
+    report_run(settings, run, checks)
+    return run
+
+
+def report_run(settings: Settings, run: RunSummary, checks: dict[str, Outcome]) -> None:
+    """The end of every run, published or not: DQ report, Prefect artifact, run log, webhook."""
     run.finished_at = datetime.now(UTC)
     payload = dq_payload(run, {name: o.results for name, o in checks.items()})
     # The outcomes, not their GX results: those are built (GX imported) beside the exports.
@@ -334,10 +344,10 @@ def execute(
         write_run_reports(
             settings.warehouse, settings.reports_dir, payload, gx_results, settings.duckdb_memory
         )
-    create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
+    if FlowRunContext.get() is not None:  # a run called outside a flow (tests) has no server
+        create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)
     webhook.notify_run(settings.webhook_url, run.to_json())
-    return run
 
 
 @flow(name="nightly")

@@ -9,9 +9,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.contracts import contract
+
+if TYPE_CHECKING:
+    import duckdb
 
 DECISIONS = "review_decisions.csv"
 DECISION_FIELDS = ["release_id", "decision", "reason", "commitment_id", "decided_at"]
@@ -38,6 +41,24 @@ class Decision:
 
 class ReviewError(ValueError):
     """A decision that cannot be written as asked; the message says what to pass instead."""
+
+
+def read_candidates(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every candidate of the warehouse, newest first, and core.company's names (for matches)."""
+    cur = con.execute(
+        "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
+    )
+    names = [d[0] for d in cur.description or []]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    companies = [
+        {"name_en": n, "name_zh": z, "aliases": a}
+        for n, z, a in con.execute(
+            "SELECT name_en, name_zh, aliases FROM core.company ORDER BY name_en"
+        ).fetchall()
+    ]
+    return rows, companies
 
 
 def _all_decisions(data_dir: Path) -> list[Decision]:

@@ -10,6 +10,7 @@ import duckdb
 
 from flows import review
 from flows.settings import Settings, load
+from flows.transforms.status import is_step
 
 TABLE = "core.status_candidate"
 
@@ -27,7 +28,11 @@ def _all_proposals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every proposal, newest release first."""
     if not _has_table(con):
         return []
-    cur = con.execute(f"SELECT * FROM {TABLE} ORDER BY published_at DESC NULLS LAST, proposal_id")
+    cur = con.execute(
+        f"SELECT p.*, c.status AS current_status FROM {TABLE} AS p "
+        "LEFT JOIN core.investment_commitment AS c USING (commitment_id) "
+        "ORDER BY p.published_at DESC NULLS LAST, p.proposal_id"
+    )
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -35,11 +40,18 @@ def _all_proposals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def read_proposals(
     con: duckdb.DuckDBPyConnection, data_dir: Path | None = None
 ) -> list[dict[str, Any]]:
-    """Open status proposals (not decided in the analyst's folder), newest release first.
+    """Open status proposals (not decided in the analyst's folder, still a step forward from
+    the commitment's current status), newest release first.
 
     data_dir defaults to the settings' ($HKAM_DATA_DIR, else data/)."""
     decided = review.read_decisions(data_dir or load().data_dir)
-    return [p for p in _all_proposals(con) if p["proposal_id"] not in decided]
+    return [p for p in _all_proposals(con) if p["proposal_id"] not in decided and _still_a_step(p)]
+
+
+def _still_a_step(proposal: dict[str, Any]) -> bool:
+    """A proposal the register has caught up with (another release's status accepted, an
+    edit) is no longer a step forward: it is not listed."""
+    return is_step(proposal.get("current_status") or proposal["from_status"], proposal["to_status"])
 
 
 def open_proposal(settings: Settings, proposal_id: str) -> dict[str, Any]:

@@ -22,6 +22,8 @@ PART_ROWS = 125_000
 # A source with more than this share of its rows failing checks is not loaded that run: a file
 # every row of which fails (Excel's TRUE/FALSE once) is a changed format, not bad rows.
 MAX_FAILED_SHARE = 0.5
+# The archive is a public server: public scrapers of it wait 0.5-2 s between requests (issue 24).
+GIA_DELAY = 1.0
 
 
 class SettingError(ValueError):
@@ -57,6 +59,8 @@ class Settings:
     # set, else inside the analyst's folder rather than ~/.prefect, outside every chosen folder.
     prefect_home: Path = Path("data") / ".prefect"
     max_failed_share: float = MAX_FAILED_SHARE  # $HKAM_MAX_FAILED_SHARE
+    # issue 24: seconds between two requests to the press-release archive's host (at least)
+    gia_delay: float = GIA_DELAY  # $HKAM_GIA_DELAY
 
 
 def load(
@@ -90,6 +94,7 @@ def load(
             env.get("PREFECT_HOME")
             or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
         ),
+        gia_delay=_seconds(env.get("HKAM_GIA_DELAY", str(GIA_DELAY)), "HKAM_GIA_DELAY"),  # issue 24
     )
 
 
@@ -101,6 +106,17 @@ def _share(text: str, name: str) -> float:
         value = -1.0
     if not 0 < value <= 1:
         raise SettingError(f"{name}={text!r}: give a share above 0 and at most 1, such as 0.5")
+    return value
+
+
+def _seconds(text: str, name: str) -> float:
+    """A number of seconds, 0 or more, from the environment, or a message naming it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise SettingError(f"{name}={text!r}: give a number of seconds, 0 or more, such as 1")
     return value
 
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flows import review
 from flows.desk import data
+from flows.review_status import accept_status, reject_status
 from flows.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +34,7 @@ REASONS = (
     "already in the register",
     "no figure committed in Hong Kong",
     "the same commitment as another release",
+    "not progress on this commitment (status)",
 )
 MAX_FORM_BYTES = 64_000
 # Release text is untrusted: no inline script or style runs, nothing loads from elsewhere.
@@ -126,15 +128,16 @@ class Desk:
         return self.page("decided.html", rows=rows, left=left)
 
     def _open_row(self, snap: data.Snapshot, rid: str) -> dict[str, Any]:
-        """The candidate if it is open; else a 404 (not proposed) or a 409 (decided)."""
-        row = snap.candidate(rid)
-        if row is None:
-            raise HTTPException(404, f"no candidate {rid!r} in {self.settings.warehouse}")
+        """The candidate or status proposal if it is open; else a 409 (decided) or a 404."""
         done = review.read_decisions(self.settings.data_dir).get(rid)
         if done is not None:
             raise HTTPException(
                 409, f"{rid} was already {done.decision}; undo takes back the last decision"
             )
+        row = snap.proposal(rid) if is_status(rid) else snap.candidate(rid)
+        if row is None:
+            what = "status proposal" if is_status(rid) else "candidate"
+            raise HTTPException(404, f"no {what} {rid!r} in {self.settings.warehouse}")
         return row
 
     async def _form(self, request: Request) -> dict[str, str]:
@@ -166,7 +169,7 @@ class Desk:
     async def accept(self, request: Request) -> Response:
         fields = await self._form(request)
         rid = request.path_params["rid"]
-        scope, party = fields.get("scope", "project"), fields.get("party", "")
+        scope, party = fields.get("scope", "project"), fields.get("party", "company")
         if scope not in ("project", "aggregate") or party not in ("company", "government"):
             raise HTTPException(400, "scope is project or aggregate; party company or government")
         amount = fields.get("amount", "")
@@ -181,7 +184,10 @@ class Desk:
                 company = fields.get("company", "")
                 args = (self.settings.data_dir, row, company, scope, party, number)
                 try:
-                    review.accept(*args, snap.companies)
+                    if is_status(rid):
+                        accept_status(self.settings, rid, note=fields.get("note") or None)
+                    else:
+                        review.accept(*args, snap.companies)
                 except review.ReviewError as exc:
                     raise HTTPException(400, _in_desk_words(str(exc))) from exc
 
@@ -198,7 +204,10 @@ class Desk:
         def write() -> None:
             with self.lock:
                 self._open_row(self.snapshot(), rid)
-                review.reject(self.settings.data_dir, rid, reason)
+                if is_status(rid):
+                    reject_status(self.settings, rid, reason)
+                else:
+                    review.reject(self.settings.data_dir, rid, reason)
 
         await run_in_threadpool(write)
         return self._back(fields, fields.get("at", ""))
@@ -222,6 +231,11 @@ class Desk:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "the desk failed; see its log"
         return self.page("error.html", status=status, status_code=status, message=detail)
+
+
+def is_status(rid: str) -> bool:
+    """A status proposal's id (issue 24), not a release's P-number."""
+    return rid.startswith(review.STATUS_PREFIX)
 
 
 def _in_desk_words(message: str) -> str:

@@ -6,18 +6,20 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import duckdb
 
 from flows import review
+from flows.review_status import read_proposals
 from flows.settings import Settings
-from flows.warehouse import connect
 
-# The reader's buffer pool: the desk reads a few hundred candidates, never a mart.
-READER_MEMORY = "256MB"
-KINDS = ("release",)  # what the queue holds; status proposals join when issue 24 lands
+KINDS = ("release", "status")  # press-release candidates; status proposals (issue 24)
+HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 LANGUAGES = ("en", "zh", "both")
 # How the detector joins evidence sentences and the two language versions of a paired release.
 _SENTENCE_SPLIT = re.compile(r" … | \| ")
@@ -119,6 +121,8 @@ class Item:
     company: str  # the pre-filled company: the detector's guess, else the one match
     party: str
     links: list[tuple[str, str]]
+    change: str  # a status proposal's "announced → construction"; empty for a release
+    commitment: str  # the register commitment a status proposal changes
     row: dict[str, Any] = field(repr=False)
 
 
@@ -127,6 +131,7 @@ class Snapshot:
     """Candidates and companies as the published file holds them at one moment."""
 
     candidates: list[dict[str, Any]]
+    proposals: list[dict[str, Any]]  # the open status proposals
     companies: list[dict[str, Any]]
     clusters: list[str]
 
@@ -134,29 +139,26 @@ class Snapshot:
         """The candidate row with this id, if the published file proposes it."""
         return next((r for r in self.candidates if r["release_id"] == release_id), None)
 
+    def proposal(self, proposal_id: str) -> dict[str, Any] | None:
+        """The open status proposal with this id."""
+        return next((p for p in self.proposals if p["proposal_id"] == proposal_id), None)
+
 
 def read_snapshot(settings: Settings) -> Snapshot:
     """Read the published warehouse and close it at once: a run publishing meanwhile swaps the
     file by rename, and the next request sees the new one (DuckDB shares an open instance)."""
     if not settings.warehouse.exists():
         raise NoWarehouse(f"no warehouse at {settings.warehouse}; run `hkam run` first")
-    con = connect(settings.warehouse, read_only=True, memory_limit=READER_MEMORY)
+    # No configuration: flows.review_status opens the file the same way in this process, and
+    # DuckDB refuses a second configuration for an instance that is open.
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        cur = con.execute(
-            "SELECT * FROM core.announcement_candidate ORDER BY published_date_hk DESC, release_id"
-        )
-        names = [d[0] for d in cur.description or []]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        companies = [
-            {"name_en": n, "name_zh": z, "aliases": a}
-            for n, z, a in con.execute(
-                "SELECT name_en, name_zh, aliases FROM core.company ORDER BY name_en"
-            ).fetchall()
-        ]
+        rows, companies = review.read_candidates(con)
+        proposals = read_proposals(con, settings.data_dir)
     finally:
         con.close()
     clusters = sorted({str(r["cluster_guess"]) for r in rows if r.get("cluster_guess")})
-    return Snapshot(rows, companies, clusters)
+    return Snapshot(rows, proposals, companies, clusters)
 
 
 def item_of(row: dict[str, Any], companies: list[dict[str, Any]]) -> Item:
@@ -183,8 +185,46 @@ def item_of(row: dict[str, Any], companies: list[dict[str, Any]]) -> Item:
         company=guess or (matches[0] if len(matches) == 1 else ""),
         party=review.guess_party(row),
         links=_links(row),
+        change="",
+        commitment="",
         row=row,
     )
+
+
+def status_item(proposal: dict[str, Any]) -> Item:
+    """The queue entry of one status proposal (issue 24): the change, the release, its text."""
+    english = proposal.get("language") != "zh"
+    title = str(proposal.get("title") or "")
+    company = str(proposal.get("company") or "")
+    url = str(proposal.get("release_url") or "")
+    return Item(
+        kind="status",
+        id=str(proposal["proposal_id"]),
+        day=_hk_day(proposal.get("published_at")),
+        title_en=title if english else "",
+        title_zh="" if english else title,
+        language="en" if english else "zh",
+        cluster="",
+        confidence=proposal.get("confidence"),
+        evidence=[highlight(s, [company]) for s in _sentences(proposal.get("evidence"))],
+        amounts=[],
+        several_amounts=False,
+        jobs=[],
+        matches=[company] if company else [],
+        company=company,
+        party="",
+        links=[("English" if english else "中文", url)] if re.match(r"https?://", url) else [],
+        change=f"{proposal.get('from_status') or 'none'} → {proposal.get('to_status')}",
+        commitment=str(proposal.get("commitment_id") or ""),
+        row=proposal,
+    )
+
+
+def _hk_day(when: Any) -> date | None:
+    """The Hong Kong day of a release time (a date passes through)."""
+    if isinstance(when, datetime):
+        return (when.astimezone(HONG_KONG) if when.tzinfo else when).date()
+    return when if isinstance(when, date) else None
 
 
 def _language(row: dict[str, Any]) -> str:
@@ -230,13 +270,12 @@ def _links(row: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def open_items(snapshot: Snapshot, data_dir: Path) -> list[Item]:
-    """The candidates no decision in force covers, newest first."""
+    """The candidates and status proposals no decision in force covers, newest first."""
     decided = review.read_decisions(data_dir)
-    return [
-        item_of(r, snapshot.companies)
-        for r in snapshot.candidates
-        if r["release_id"] not in decided
-    ]
+    items = [item_of(r, snapshot.companies) for r in snapshot.candidates]
+    items += [status_item(p) for p in snapshot.proposals]
+    items = [i for i in items if i.id not in decided]
+    return sorted(items, key=lambda i: i.day or date.min, reverse=True)
 
 
 def decided_list(snapshot: Snapshot, data_dir: Path) -> list[dict[str, Any]]:
@@ -244,5 +283,6 @@ def decided_list(snapshot: Snapshot, data_dir: Path) -> list[dict[str, Any]]:
     out = []
     for d in review.decisions_newest_first(data_dir):
         row = snapshot.candidate(d.release_id) or {}
-        out.append({"decision": d, "title": row.get("title_en") or row.get("title_zh") or ""})
+        title = row.get("title_en") or row.get("title_zh") or ""
+        out.append({"decision": d, "title": title})
     return out

@@ -1,16 +1,17 @@
 """The English and Chinese versions of one release, which carry different P-numbers, as one
 candidate: paired when they are of the same Hong Kong day and state the same figures.
 
-The feeds give no link between the two versions (the release pages do, where the archive reads
-them), so the evidence here is the day and the figures: every amount of the version that states
-fewer is stated by the other, at least two of them (or the one each states, equal), and the pair
-is the only one of its day to agree so. Anything less stays two candidates. Pure polars.
+The feeds give no link between the two versions; the archive's release pages often do, and a
+link given wins. Otherwise the evidence is the day and the figures: every amount of the version
+that states fewer is stated by the other, at least two of them (or the one each states, equal),
+and the pair is the only one of its day to agree so. Anything less stays two candidates. Pure
+polars.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
@@ -36,10 +37,18 @@ def agree(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> b
     return len(small) >= 2 or small == large
 
 
-def _pairs(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """English release_id -> Chinese release_id for the versions that agree one to one."""
+def _pairs(
+    rows: Iterable[dict[str, Any]], linked: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """English release_id -> Chinese release_id: the versions a page links (the archive's
+    other-language link), then those that agree one to one."""
     english = [r for r in rows if r["link_en"] and not r["link_zh"]]
     chinese = [r for r in rows if r["link_zh"] and not r["link_en"]]
+    ids = {r["release_id"] for r in chinese}
+    known = {en["release_id"]: (linked or {}).get(en["release_id"]) for en in english}
+    by_link = {en: zh for en, zh in known.items() if zh is not None and zh in ids}
+    english = [r for r in english if r["release_id"] not in by_link]
+    chinese = [r for r in chinese if r["release_id"] not in set(by_link.values())]
     found: dict[str, list[str]] = {}
     taken: dict[str, list[str]] = {}
     for en in english:
@@ -48,15 +57,21 @@ def _pairs(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
             if same_day and agree(figures(en["amounts_json"]), figures(zh["amounts_json"])):
                 found.setdefault(en["release_id"], []).append(zh["release_id"])
                 taken.setdefault(zh["release_id"], []).append(en["release_id"])
-    return {en: zhs[0] for en, zhs in found.items() if len(zhs) == 1 and len(taken[zhs[0]]) == 1}
+    agreeing = {
+        en: zhs[0] for en, zhs in found.items() if len(zhs) == 1 and len(taken[zhs[0]]) == 1
+    }
+    return by_link | agreeing
 
 
-def pair_languages(found: pl.DataFrame, agreed: Any) -> pl.DataFrame:
-    """Candidates with each agreeing English/Chinese pair as one row: the English P-number
+def pair_languages(
+    found: pl.DataFrame, agreed: Any, linked: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """Candidates with each linked (`linked`: English id -> Chinese id) or agreeing
+    English/Chinese pair as one row: the English P-number
     kept, the Chinese one in paired_release_id, both titles and links, the evidence of both,
     the English figures, and the confidence `agreed(max)` gives two versions that agree."""
     out = found.with_columns(pl.lit(None, pl.String).alias(PAIRED))
-    pairs = _pairs(found.to_dicts())
+    pairs = _pairs(found.to_dicts(), linked)
     if not pairs:
         return out
     zh = out.filter(pl.col("release_id").is_in(list(pairs.values()))).select(

@@ -23,13 +23,14 @@ STATUSES = (*ORDER, WITHDRAWN)
 
 _EN = {
     "mou": [
-        r"\b(?:signed|signs|inked|entered into|concluded)\b[^.;]{0,90}?\b(?:memorand(?:um|a) of "
-        r"understanding|mous?|agreements?|pact|partnership)\b",
+        r"\b(?:signed|signs|sign|inked|entered into|concluded)\b[^.;]{0,90}?"
+        r"\b(?:memorand(?:um|a) of understanding|mous?|agreements?|pact|partnership)\b",
         r"\b(?:memorand(?:um|a) of understanding|mous?|agreements?)\b[^.;]{0,40}?"
         r"\b(?:was|were|has been|have been|being) signed\b",
         r"\bsigning (?:ceremony )?(?:of|for) (?:the |an? )?[^.;]{0,40}?"
         r"\b(?:memorand(?:um|a) of understanding|mous?|agreements?)\b",
         r"\b(?:signed|signs) (?:up )?(?:as|with)\b",
+        r"\b(?:held|holds|hold|at) (?:the |a )?[^.;]{0,60}?\bsigning ceremony\b",
     ],
     "construction": [
         r"\b(?:ground-?breaking|broke ground|topping[- ]out|topped out)\b",
@@ -48,9 +49,10 @@ _EN = {
         r"\b(?:opening|inauguration|commissioning) ceremony\b",
         r"\b(?:is|are|has been|have been|became|becomes) (?:now |fully )?operational\b",
         r"\b(?:expanded|has expanded|have expanded)\b",
-        r"\b(?:launched|open for applications?|(?:began|started) (?:accepting|receiving) "
-        r"applications)\b",
-        r"\b(?:has|have) (?:set up|established|opened)\b",
+        r"\b(?:launched|rolled out|open for applications?|(?:began|started) (?:accepting|"
+        r"receiving) applications)\b",
+        r"\b(?:launch|launching) ceremony\b",
+        r"\b(?:has|have)(?: also| now| already| recently)? (?:set up|established|opened)\b",
     ],
     WITHDRAWN: [
         r"\b(?:withdr[ae]w|withdrawn|terminated|terminates|termination of|cancell?ed|scrapped|"
@@ -69,13 +71,17 @@ _ZH = {
         r"(?:展開|開始|啟動|啓動)[^。；]{0,6}?(?:建造|興建|建設|施工)",
         r"(?:建造|興建|施工|建設)工程[^。；]{0,6}?(?:展開|開始|啟動|啓動)",
         r"(?:興建|建造|施工)中",
+        r"工程[^。；,;]{0,4}?(?:已經|已)?(?:開展|展開)",
+        r"(?:工程|擴建計劃|建造|興建)[^。；,;]{0,12}?正在進行",
     ],
     "operational": [
         r"投產|投入(?:營運|運作|運營|使用|服務|生產)",
         r"開幕|開業|啟用|啓用|落成|揭幕",
         r"(?:開始|正式)(?:營運|運作|運營|生產)",
-        r"擴充|擴建|擴展|擴大",
-        r"接受申請|開放申請",
+        r"擴充|擴展",
+        r"接受申請|開放申請|推出",
+        r"(?:已|已經)成立|成立了|(?:已|已經)設立|設立了",
+        r"(?:已有[^。；,;]{0,12}?|已|已經)進駐|進駐了",
     ],
     WITHDRAWN: [r"撤回|撤出|撤離|終止|取消|退出|放棄"],
 }
@@ -88,10 +94,11 @@ _BLOCK_EN = re.compile(
     r"(?:[^.;,]{0,40})$"
 )
 _BLOCK_ZH = re.compile(
-    r"(?:將|計劃|計畫|預計|預期|擬|會|即將|有望|希望|目標|爭取|準備|打算|如|若|是否|尚未|未|沒有|不)"
-    r"[^。；，]{0,8}$"
+    r"(?:將|計劃|計畫|預計|預期|擬|(?<![委議社學協公])會|即將|有望|希望|目標|爭取|準備|打算|如|若|是否|"
+    r"尚未|未|沒有|不)[^。；，,;]{0,8}$"
 )
 _WINDOW_EN, _WINDOW_ZH = 60, 12
+_QUOTED = re.compile(r"「[^」]*」|《[^》]*》")
 
 
 @lru_cache(maxsize=1)
@@ -136,7 +143,9 @@ def progress(sentence: str) -> list[str]:
     found: list[str] = []
     for status, pattern in _compiled()[lang]:
         for m in pattern.finditer(text):
-            if not block.search(text[max(0, m.start() - window) : m.start()]):
+            # A quoted name (「新型工業加速計劃」) is not a plan word.
+            before = _QUOTED.sub("", text[max(0, m.start() - window) : m.start()])
+            if not block.search(before):
                 found.append(status)
                 break
     return sorted(set(found), key=STATUSES.index)

@@ -67,6 +67,35 @@ CANDIDATES = [
         "Synthetic Robotics Co", "ai_robotics_automation", 0.7,
     ),
 ]  # fmt: skip
+
+
+def _register_row(cid: str, company: str, status: str, url: str) -> str:
+    row = dict.fromkeys(c.name for c in contract("raw.register_commitment").source_columns)
+    row.update(commitment_id=cid, party="company", company=company, scope="project",
+               is_cumulative="false", status=status, source_url=url, confidence="low",
+               notes=f"SYNTHETIC test row; status from {url}")  # fmt: skip
+    return json.dumps({k: v or "" for k, v in row.items()}, ensure_ascii=False)
+
+
+STATUS_URL = "https://www.info.gov.hk/gia/general/202602/02/P2026020200005.htm"
+# proposal_id, commitment_id, company, from, to, evidence, release_id, url, title, published_at,
+# confidence, language, register_row
+PROPOSALS = [
+    (
+        "st-00000000000000a1", "syn-semicon-fab", "Synthetic Semicon Ltd", "announced",
+        "construction", "Synthetic Semicon Ltd started construction of its wafer plant today.",
+        "P2026020200005", STATUS_URL, "Synthetic Semicon Ltd breaks ground",
+        "2026-02-02 10:00:00+08", 0.8, "en",
+        _register_row("syn-semicon-fab", "Synthetic Semicon Ltd", "construction", STATUS_URL),
+    ),
+    (
+        "st-00000000000000b2", "syn-robotics-centre", "Synthetic Robotics Co", "announced",
+        "operational", "合成機械人公司的研發中心今天開幕。", "P2025090100006",
+        "https://www.info.gov.hk/gia/general/202509/01/P2025090100006.htm",
+        "合成機械人公司研發中心開幕", "2025-09-01 09:00:00+08", 0.5, "zh",
+        _register_row("syn-robotics-centre", "Synthetic Robotics Co", "operational", ""),
+    ),
+]  # fmt: skip
 COMPANIES = [
     ("c-semicon", "Synthetic Semicon Ltd", "合成半導體", ["Synthetic Semicon"]),
     ("c-park", "Synthetic Park Corporation", "合成園區公司", []),
@@ -74,17 +103,22 @@ COMPANIES = [
 
 
 def build_warehouse(path: Path) -> Path:
-    """A warehouse file holding only the two tables the desk reads, declared by their contracts."""
+    """A warehouse file holding only the tables the desk reads, declared by their contracts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = connect(path)
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS core")
-        for table in ("core.announcement_candidate", "core.company"):
+        for table in ("core.announcement_candidate", "core.company", "core.status_candidate"):
             con.execute(contract(table).create_table())
         con.executemany(
             "INSERT INTO core.announcement_candidate VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'synthetic')",
             [list(c) for c in CANDIDATES],
+        )
+        con.executemany(
+            "INSERT INTO core.status_candidate VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'synthetic')",
+            [list(p) for p in PROPOSALS],
         )
         con.executemany(
             "INSERT INTO core.company VALUES (?, ?, ?, ?, NULL, 'synthetic')",

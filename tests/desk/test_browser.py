@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from flows.review import DECISIONS, REVIEWED_REGISTER
+from flows.review import DECISIONS, REVIEWED_REGISTER, STATUS_ACCEPTED, STATUS_REGISTER
 from tests.desk.conftest import HOSTILE_TITLE, Desk
 from tests.reports.browser import Browser, PageReport, chromium_path
 
 DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "review-desk.png"
 REASON = "not advanced manufacturing"
+STATUS_REASON = "not progress on this commitment (status)"
+NOTE = "synthetic note: <b>not bold</b>"
+A1, B2 = "st-00000000000000a1", "st-00000000000000b2"  # the synthetic status proposals
 ITEMS = "[...document.querySelectorAll('article.item')].map(a => a.dataset.id)"
 
 
@@ -55,9 +58,10 @@ def rows(path: Path) -> list[dict[str, str]]:
 def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> None:
     clean(browser.open(desk.url + "/"), desk)
     assert browser.evaluate(ITEMS) == [
-        "P2026010100001", "P2025120500002", "P2025110300003", "P2025100100004"
+        "st-00000000000000a1", "P2026010100001", "P2025120500002", "P2025110300003",
+        "P2025100100004", "st-00000000000000b2",
     ]  # fmt: skip
-    assert browser.evaluate("document.querySelector('.count').dataset.left") == "4"
+    assert browser.evaluate("document.querySelector('.count').dataset.left") == "6"
     # Untrusted release text is text: no element of the page came from it.
     titles = browser.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)")
     assert HOSTILE_TITLE in titles
@@ -94,7 +98,7 @@ def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> 
         ),
         desk,
     )
-    clean(browser.open(desk.url + "/?language=en"), desk)
+    clean(browser.open(desk.url + "/?kind=release&language=en"), desk)
     assert browser.evaluate(ITEMS) == ["P2025110300003"]
 
     # Accept the LegCo reply with the company typed, the second amount, as an aggregate...
@@ -111,11 +115,26 @@ def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> 
     assert browser.evaluate(f"{undo}.dataset.undo") == "P2025110300003"
     clean(browser.navigating(f"{undo}.click()"), desk)
     assert browser.evaluate(ITEMS) == ["P2025110300003"]
-    assert browser.evaluate("document.querySelector('.count').dataset.left") == "2"
+    assert browser.evaluate("document.querySelector('.count').dataset.left") == "4"
+
+    # Status proposals (issue 24): accept one with a note, reject the other by keyboard.
+    clean(browser.open(desk.url + "/?kind=status"), desk)
+    assert browser.evaluate(ITEMS) == [A1, B2]
+    change = f"document.querySelector('#item-{A1} .change').innerText"
+    assert browser.evaluate(change) == "announced → construction"
+    form = f"document.querySelector('#item-{A1} form.accept')"
+    note = f"{form}.note.value = {json.dumps(NOTE)}; {form}.querySelector('button').click()"
+    clean(browser.navigating(note), desk)
+    assert browser.evaluate(ITEMS) == [B2]
+    browser.key("r")
+    assert browser.evaluate("document.activeElement.name") == "reason"
+    browser.evaluate(f"document.activeElement.value = {json.dumps(STATUS_REASON)}")
+    clean(browser.pressing("Enter"), desk)
+    assert browser.evaluate(ITEMS) == []
 
     clean(browser.open(desk.url + "/decided"), desk)
     decided = "[...document.querySelectorAll('tr[data-release]')].map(r => r.dataset.release)"
-    assert browser.evaluate(decided) == ["P2025120500002", "P2025100100004"]
+    assert browser.evaluate(decided) == [B2, A1, "P2025120500002", "P2025100100004"]
 
     # The same decisions through the CLI, into another folder: the same files.
     cli = tmp_path / "cli-data"
@@ -125,6 +144,11 @@ def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> 
     accept = ["review", "accept", "P2025110300003", "--company", "Synthetic Park Corporation"]
     assert main([*accept, "--amount", "2", "--scope", "aggregate", *flags]) == 0
     assert main(["review", "undo", "--data-dir", str(cli)]) == 0
-    for name in (DECISIONS, REVIEWED_REGISTER):
+    assert main(["review", "accept", A1, "--note", NOTE, *flags]) == 0
+    assert main(["review", "reject", B2, "--reason", STATUS_REASON, *flags]) == 0
+    for name in (DECISIONS, REVIEWED_REGISTER, STATUS_REGISTER):
         assert rows(desk.data_dir / name) == rows(cli / name), name
+    accepted = (desk.data_dir / STATUS_ACCEPTED).read_text(encoding="utf-8")
+    assert accepted == (cli / STATUS_ACCEPTED).read_text(encoding="utf-8")
+    assert NOTE in accepted
     assert (desk.data_dir / REVIEWED_REGISTER).read_bytes().count(b"\n") == 2  # header + 1

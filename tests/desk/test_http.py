@@ -69,6 +69,8 @@ def test_a_decision_needs_the_token_and_the_desks_origin(
 def test_an_id_that_is_not_open_gets_a_clear_error(client: httpx.Client, served: Desk) -> None:
     missing = client.get("/release/P1999010100000")
     assert missing.status_code == 404 and "no candidate &#39;P1999010100000&#39;" in missing.text
+    unknown = client.get("/release/st-0000000000000000")
+    assert unknown.status_code == 404 and "no status proposal" in unknown.text
     csrf = token(client)
     posted = client.post("/accept/P1999010100000", data={"csrf": csrf, "party": "company"})
     assert posted.status_code == 404

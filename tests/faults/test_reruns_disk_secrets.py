@@ -122,7 +122,7 @@ def test_disk_full_during_a_run_exits_1_and_keeps_the_published_file(
     target: dict[str, tuple[Any, str]] = {
         "work copy": (flows.warehouse.shutil, "copy2"),
         "landing a file": (flows.pipeline.shutil, "copyfile"),
-        "last database write": (flows.nightly, "_record"),
+        "last database write": (flows.nightly, "record_run"),
     }
     obj, name = target[where_it_fails]
     monkeypatch.setattr(obj, name, full)

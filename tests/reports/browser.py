@@ -143,10 +143,15 @@ class Browser:
         return self._loaded(expression)
 
     def key(self, key: str) -> None:
-        """Press and release one printable key in the page, as a user types it."""
+        """Press and release one key in the page (a character, or Enter), as a user types it."""
+        text, code = ("\r", 13) if key == "Enter" else (key, ord(key.upper()))
         for kind in ("keyDown", "keyUp"):
             self.call(
-                "Input.dispatchKeyEvent", type=kind, key=key, text=key if kind == "keyDown" else ""
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                text=text if kind == "keyDown" else "",
+                windowsVirtualKeyCode=code,
             )
 
     def pressing(self, key: str) -> PageReport:
