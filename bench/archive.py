@@ -72,6 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The workers report to a temporary Prefect server; on a busy host it needs more than 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     data = pages(args.pages)
     batches = [data[i : i + args.batch] for i in range(0, len(data), args.batch)]
     results: dict[str, Any] = {

@@ -16,7 +16,7 @@ import polars as pl
 from flows import progress
 from flows.archive_crawl import PageRef
 from flows.contracts import contract
-from flows.dask_runner import run_batches
+from flows.dask_runner import cluster, run_batches
 from flows.sources import gia_archive
 from flows.sources.errors import SourceError
 from flows.sources.gia import PAIR_SCHEMA
@@ -125,40 +125,81 @@ def load_pages(
     decided: set[str],
     address: str | None = None,
 ) -> Loaded:
-    """Parse, detect and load the pages not yet held; revisions kept beside the first version
-    and their undecided candidates evaluated again; candidates proposed like the feed's."""
+    """Parse, detect and load the pages not yet held, a chunk at a time (a year of pages does
+    not fit in memory at once); revisions kept beside the first version and their undecided
+    candidates evaluated again; candidates proposed like the feed's."""
     result = Loaded(pages_in=len(refs))
     new = _new_pages(con, refs)
     result.already = len(refs) - len(new)
-    batches = run_batches(parse_and_detect_batch, _batches(new), address, name=TASK)
-    rows = [row for batch in batches for row in batch]
-    result.failed = [f"{r['url']}: {r['error']}" for r in rows if r["error"]]
-    parsed = [r for r in rows if r["error"] is None]
-    progress.emit(f"archive: {len(parsed)} new pages parsed and checked for candidates")
+    light: list[dict[str, Any]] = []  # what proposing needs of each page: no text, no bytes
+    revised: set[str] = set()
+    outcomes: list[Outcome] = []
+    with cluster(address) as scheduler:  # a local:N cluster starts once for every chunk
+        for start in range(0, len(new), CHUNK_PAGES):
+            chunk = new[start : start + CHUNK_PAGES]
+            batches = run_batches(parse_and_detect_batch, _batches(chunk), scheduler, name=TASK)
+            rows = [row for batch in batches for row in batch]
+            result.failed += [f"{r['url']}: {r['error']}" for r in rows if r["error"]]
+            parsed = [r for r in rows if r["error"] is None]
+            kept = _insert(con, parsed, load_id, result, outcomes, revised)
+            light += [{k: r[k] for k in _LIGHT} for r in parsed if r["url"] in kept]
+            progress.emit(
+                f"archive: {start + len(chunk)}/{len(new)} new pages parsed, checked for "
+                f"candidates and loaded"
+            )
+    result.revisions = len(revised)
+    result.outcome = _run_outcome(con, outcomes, load_id)
+    if light:
+        result.candidates = _propose(con, light, revised, decided, load_id)
+    return result
+
+
+# Pages read, parsed and loaded at a time: about 150 MB of pages and their text.
+CHUNK_PAGES = 5_000
+_LIGHT = ("url", "release_id", "lang", "title", "other_release_id", "candidate")
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    parsed: list[dict[str, Any]],
+    load_id: str,
+    result: Loaded,
+    outcomes: list[Outcome],
+    revised: set[str],
+) -> set[str]:
+    """Validate a chunk's pages against the contract and insert those that pass; their URLs."""
     if not parsed:
-        return result
+        return set()
     frame = _page_frame(con, parsed, load_id)
-    target = contract(TABLE)
-    outcome = validate(frame, target)
+    outcome = validate(frame, contract(TABLE))
     if outcome.blocked:
         names = "; ".join(r.check.name for r in outcome.blocked)
         raise SourceError(f"gia_archive failed block check(s): {names}")
+    outcomes.append(outcome)
     bad = outcome.quarantined_rows()
-    result.outcome, result.quarantined = outcome, len(bad)
+    result.quarantined += len(bad)
     keep = frame.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
-    result.loaded = keep.height
-    revised = set(keep.filter(pl.col("revision") > 1)["release_id"].to_list())
-    result.revisions = len(revised)
+    result.loaded += keep.height
+    revised |= set(keep.filter(pl.col("revision") > 1)["release_id"].to_list())
     con.register("archive_pages", keep)
     try:
         con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM archive_pages")
     finally:
         con.unregister("archive_pages")
-    kept_urls = set(keep["url"].to_list())
-    result.candidates = _propose(
-        con, [r for r in parsed if r["url"] in kept_urls], revised, decided, load_id
-    )
-    return result
+    return set(keep["url"].to_list())
+
+
+def _run_outcome(
+    con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], load_id: str
+) -> Outcome | None:
+    """The checks' results for the DQ report: the one chunk's, or, over several chunks, the
+    contract's checks on every page this run loaded but their text (too large to hold)."""
+    if len(outcomes) <= 1:
+        return outcomes[0] if outcomes else None
+    frame = con.sql(
+        f"SELECT * EXCLUDE (text) FROM {TABLE} WHERE load_id = $id", params={"id": load_id}
+    ).pl()
+    return validate(frame, contract(TABLE))
 
 
 def _page_frame(

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from flows import archive_load
 from flows import pipeline as p
 from flows import warehouse as wh
 from flows.archive_crawl import Manifest, Polite
@@ -68,7 +69,9 @@ def done(archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> Backfill
         gia_delay=0.0,
     )
     _feed_first(settings)
-    first = execute_backfill(settings, *FIRST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive_load, "CHUNK_PAGES", 4)  # several chunks, as a long backfill has
+        first = execute_backfill(settings, *FIRST)
     hits_first = Counter(archive.hits)
     again = execute_backfill(settings, date(2023, 1, 18), date(2023, 2, 28))
     hits_again = Counter(archive.hits)
@@ -94,6 +97,11 @@ def test_every_release_of_the_range_is_landed_with_its_url_time_and_hash(
     days = (FIRST[1] - FIRST[0]).days + 1
     assert len(manifest) == 2 * days  # every day in both languages, read in full
     assert sum(entry["index_status"] == 404 for entry in manifest.values()) > days  # no releases
+    # The checks ran on every page loaded (over several chunks: all but the text).
+    [checked] = done.rows(
+        "SELECT max(element_count) FROM meta.dq_result WHERE load_id = ?", done.first.run_id
+    )
+    assert checked == (len(served),)
 
 
 def test_a_503_is_retried_and_a_redirect_followed(done: Backfilled, archive: Archive) -> None:
@@ -235,3 +243,24 @@ def test_polite_waits_the_delay_between_requests_to_one_host() -> None:
 def test_site_pages_say_they_are_synthetic() -> None:
     release = site.archive_releases()[0]
     assert "SYNTHETIC" in site.release_page(release) and release.source_url.startswith("http")
+
+
+def test_hkam_backfill_press_runs_the_flow_and_prints_its_summary(
+    archive: Archive,
+    prefect_harness: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HKAM_GIA_URL", archive.base + "/gia/rss/general_{lang}.xml")
+    monkeypatch.setenv("HKAM_GIA_DELAY", "0")
+    where = tmp_path / "w.duckdb"
+    argv = ["backfill", "press", "--from", "2023-10-09", "--to", "2023-10-09", "--warehouse"]
+    assert main([*argv, str(where), "--reports-dir", str(tmp_path / "reports")]) == 0
+    out = capsys.readouterr().out
+    assert "published" in out and "Reports:" in out
+    with duckdb.connect(str(where), read_only=True) as con:
+        rows = con.execute("SELECT release_id FROM raw.gia_archive_page ORDER BY 1").fetchall()
+    assert rows == [("P2023100900453",), ("P2023100900454",)]
+    assert main([*argv, str(where), "--dask", "somewhere:8786"]) == 2
+    assert "local:N" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from flows.contracts import contract
-from flows.warehouse import connect
+from flows.warehouse import connect, migrate
 
 
 def _figures(*found: tuple[str, float, str, str]) -> str:
@@ -103,13 +103,11 @@ COMPANIES = [
 
 
 def build_warehouse(path: Path) -> Path:
-    """A warehouse file holding only the tables the desk reads, declared by their contracts."""
+    """A warehouse file as a run makes it, holding only the synthetic rows above."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = connect(path)
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS core")
-        for table in ("core.announcement_candidate", "core.company", "core.status_candidate"):
-            con.execute(contract(table).create_table())
+        migrate(con)  # every table and view a run makes, empty
         con.executemany(
             "INSERT INTO core.announcement_candidate VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'synthetic')",
