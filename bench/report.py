@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from report_publish import publish_section  # noqa: E402
 
 ORDER = [
     "floor",
@@ -666,6 +670,7 @@ def render(results_dir: Path) -> str:
     for i, res in enumerate(results):
         out += section(res, results[:i])
     out += gia_section(results)
+    out += publish_section(results_dir, results)
     out += profile_section(results_dir)
     return "\n".join(out).rstrip() + "\n"
 

@@ -27,7 +27,7 @@ __all__ = ["VERBS", "UsageError", "main"]
 
 VERBS = (
     "run", "sql", "status", "report", "review", "extract", "snapshot", "serve", "restore",
-    "backfill",
+    "backfill", "publish",
 )  # fmt: skip
 
 
@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     folders(run, "data")
     run.add_argument(
         "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
+    )
+    run.add_argument(
+        "--publish-url",
+        help="upload each published version to s3://BUCKET/PREFIX or file:///DIR "
+        "(default: $HKAM_PUBLISH_URL; credentials from the AWS_* variables)",
     )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
@@ -98,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("version", nargs="?", help="version name or prefix (see hkam status)")
     # The reports it rebuilds, and the inputs it compares to say what the next run will do.
     folders(restore, "reports", "snapshot", "data")
+
+    publish = verb("publish", "upload the current published version (default: $HKAM_PUBLISH_URL)")
+    publish.add_argument("--to", metavar="URL", help="s3://BUCKET/PREFIX or file:///DIR")
 
     status = verb("status", "list the last runs and their counts")
     status.add_argument("--limit", type=int, default=10)
@@ -141,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "serve": _serve,
             "restore": manage.restore,
             "backfill": cli_backfill.backfill,
+            "publish": manage.publish,
         }[args.verb]
         return handler(args)
     except BrokenPipeError:
@@ -186,6 +195,7 @@ def _run(args: argparse.Namespace) -> int:
             data_dir=str(settings.data_dir),
             run_id=run_id,
             live=args.live,
+            publish_url=args.publish_url,
         )
     except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
         crash = exc

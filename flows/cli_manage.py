@@ -45,6 +45,10 @@ def status(args: argparse.Namespace) -> int:
     else:
         print(f"no runs yet for {settings.warehouse}; start one with `hkam run`")
     _print_versions(settings.warehouse)
+    from flows.upload import status_line
+
+    if line := status_line(settings.warehouse):
+        print(line)
     return EXIT_OK
 
 
@@ -290,3 +294,30 @@ def _print_versions(warehouse: Path) -> None:
         print(f"Kept versions ({len(versions)}; restore with `hkam restore VERSION`):")
         rows = [(v.name, v.published_at.isoformat(timespec="seconds"), v.size) for v in versions]
         print_rows(["version", "published_at", "size"], rows, "table")
+
+
+def publish(args: argparse.Namespace) -> int:
+    """Upload the published version now, under the writer lock (catching up after an outage)."""
+    from flows.remote import UploadError
+    from flows.upload import publish
+    from flows.warehouse import WarehouseBusy, Workspace, writer_lock
+
+    settings = settings_of(args)
+    url = args.to or settings.publish_url
+    if not url:
+        raise UsageError("no publish URL: pass --to s3://BUCKET/PREFIX (or file:///DIR) or set "
+                         "HKAM_PUBLISH_URL")  # fmt: skip
+    if not settings.warehouse.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse}; run `hkam run` first")
+    try:
+        with writer_lock(Workspace(settings.warehouse), wait=settings.lock_wait):
+            done = publish(settings, url, say=print)
+    except (UploadError, WarehouseBusy) as exc:
+        print(f"hkam publish: {exc}", file=sys.stderr)
+        print(f"The published warehouse {settings.warehouse} is as it was.", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(
+        f"Uploaded run {done.run_id} to {done.url}: {done.duckdb} ({done.bytes / 1e6:.1f} MB) and "
+        f"{len(done.delta)} Delta tables in {done.seconds:.1f} s; LATEST.json names it"
+    )
+    return EXIT_OK

@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
 from flows import pipeline as p
-from flows import progress, webhook
+from flows import progress, upload, webhook
 from flows import published as pub
 from flows import register_rules as rules
 from flows import register_steps as reg
@@ -327,6 +327,8 @@ def execute(
                     append_run_log(run)
                     webhook.notify_run(settings.webhook_url, run.to_json())
                     raise
+            # issue 23: still under the lock, so the file cannot change while it uploads.
+            run.uploaded, run.upload_error = upload.after_run(settings, run.status, _say)
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
@@ -359,12 +361,14 @@ def nightly(
     run_id: str | None = None,
     sources: list[str] | None = None,
     data_dir: str | None = None,
+    publish_url: str | None = None,
 ) -> dict[str, Any]:
     """Nightly job: every source into the warehouse, DQ report, atomic publish.
 
     `sources` limits the official sources (censtatd, hkma, itf); the register always runs.
+    `publish_url` (else $HKAM_PUBLISH_URL) uploads each published version there (issue 23).
     """
-    settings = load(warehouse, snapshot_dir, reports_dir, data_dir)
+    settings = load(warehouse, snapshot_dir, reports_dir, data_dir, publish_url)
     run = execute(settings, run_id=run_id, live=live, sources=sources)
     get_run_logger().info(run.paragraph())
     return run.to_json()

@@ -57,6 +57,9 @@ class RunSummary:
     data_warnings: list[str] = field(default_factory=list)
     inputs_sha256: str | None = None  # what it read (flows/inputs.py); published runs only
     same_as: str | None = None  # an unchanged run: the run whose inputs it found again
+    # issue 23: the upload to $HKAM_PUBLISH_URL after the run (what went up, or why it failed)
+    uploaded: str | None = None
+    upload_error: str | None = None
 
     def total(self, name: str) -> int:
         """Sum of one count over sources."""
@@ -107,7 +110,11 @@ class RunSummary:
             _count(failed, "failed source"),
         ]
         tail = "; " + ", ".join(e for e in extra if e) if any(extra) else ""
-        return f"{head} in {self.duration_s:.1f} s: {counts}{tail}."
+        # The summary, dq.md, dq.html and the webhook all carry the headline.
+        upload = f" Upload: published locally; upload failed: {self.upload_error}" * bool(
+            self.upload_error
+        )
+        return f"{head} in {self.duration_s:.1f} s: {counts}{tail}.{upload}"
 
     def notes(self) -> list[str]:
         """What to do next and where to look, after the list."""
@@ -120,6 +127,10 @@ class RunSummary:
             notes.append(
                 f"{self.new_candidates} new press-release candidate(s) to review: hkam review."
             )
+        if self.uploaded:
+            notes.append(f"Uploaded to {self.uploaded}.")
+        if self.upload_error:
+            notes.append("The next run, or `hkam publish`, uploads again.")
         notes.append(f"Reports: {self.reports_dir / 'runs' / self.run_id}.")
         return notes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,17 @@ PART_ROWS = 125_000
 MAX_FAILED_SHARE = 0.5
 # The archive is a public server: public scrapers of it wait 0.5-2 s between requests (issue 24).
 GIA_DELAY = 1.0
+
+
+# issue 23: what the object store client reads (the standard names; AWS_ALLOW_HTTP for http://).
+AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+)
 
 
 class SettingError(ValueError):
@@ -61,6 +73,10 @@ class Settings:
     max_failed_share: float = MAX_FAILED_SHARE  # $HKAM_MAX_FAILED_SHARE
     # issue 24: seconds between two requests to the press-release archive's host (at least)
     gia_delay: float = GIA_DELAY  # $HKAM_GIA_DELAY
+    # issue 23: where each published version is uploaded (s3://BUCKET/PREFIX or file:///DIR), and
+    # the standard AWS_* variables for it; those hold secrets: out of repr, never logged.
+    publish_url: str | None = None
+    aws: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def load(
@@ -68,6 +84,7 @@ def load(
     snapshot: str | Path | None = None,
     reports: str | Path | None = None,
     data: str | Path | None = None,
+    publish_url: str | None = None,
 ) -> Settings:
     """Flags win over HKAM_* environment variables, which win over the defaults."""
     env = os.environ
@@ -95,6 +112,9 @@ def load(
             or Path(data or env.get("HKAM_DATA_DIR") or DEFAULT_DATA) / ".prefect"
         ),
         gia_delay=_seconds(env.get("HKAM_GIA_DELAY", str(GIA_DELAY)), "HKAM_GIA_DELAY"),  # issue 24
+        # issue 23
+        publish_url=publish_url or env.get("HKAM_PUBLISH_URL") or None,
+        aws={name: env[name] for name in AWS_VARIABLES if env.get(name)},
     )
 
 

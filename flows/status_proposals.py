@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,16 @@ import duckdb
 import polars as pl
 
 from flows.contracts import contract
-from flows.transforms.status import Known, name_variants, propose
+from flows.transforms.status import (
+    Known,
+    hints,
+    name_keys,
+    name_variants,
+    names_in,
+    progress_sentences,
+    propose,
+    text_forms,
+)
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 ARCHIVE = "gia_archive_page"  # raw.gia_archive_page, landed by `hkam backfill press` (issue 24)
@@ -39,19 +49,72 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[st
     return [r[0] for r in rows]
 
 
-def known_commitments(con: duckdb.DuckDBPyConnection) -> list[Known]:
-    """Project commitments in the register with every name their company or scheme goes by."""
-    rows = con.execute(
-        "SELECT c.commitment_id, c.company_name, c.status, co.name_en, co.name_zh, co.aliases "
-        "FROM core.investment_commitment AS c LEFT JOIN core.company AS co USING (company_id) "
-        "WHERE c.scope = 'project' ORDER BY c.commitment_id"
+def known_commitments(
+    con: duckdb.DuckDBPyConnection,
+    texts: Sequence[str] | None = None,
+    written_by: str | None = None,
+) -> list[Known]:
+    """Project commitments in the register with every name their company or scheme goes by.
+
+    texts keeps those whose company the texts name: the register's distinct companies are
+    narrowed in SQL (first word, acronym or first Chinese character among the texts' words),
+    then matched exactly, then their commitments read (a 10M-row register is not read into
+    Python for a dozen sentences). written_by keeps those that run added or changed."""
+    where, params = ["scope = 'project'"], dict[str, Any]()
+    if written_by is not None:
+        where.append("load_id = $run")
+        params["run"] = written_by
+    outer = ""
+    if texts is not None:
+        outer = f"WHERE {_HINTED}"
+        params["words"], params["chars"] = hints(texts)
+    cond = " AND ".join(where)
+    groups = con.execute(
+        "WITH g AS (SELECT DISTINCT company_name, company_id FROM core.investment_commitment "
+        f"WHERE {cond}), n AS (SELECT g.company_name, g.company_id, list_filter("
+        "[g.company_name, co.name_en, co.name_zh] || coalesce(co.aliases, []::VARCHAR[]), "
+        "lambda x: x IS NOT NULL AND trim(x) <> '') AS names "
+        f"FROM g LEFT JOIN core.company AS co USING (company_id)) SELECT * FROM n {outer}",
+        params,
     ).fetchall()
-    out = []
-    for cid, company, status, name_en, name_zh, aliases in rows:
-        names = name_variants([company, name_en, name_zh, *(aliases or [])])
-        if names:
-            out.append(Known(cid, company, status, tuple(names)))
-    return out
+    forms = [text_forms(t) for t in texts or []]
+    keep: dict[tuple[str, str | None], tuple[str, ...]] = {}
+    for company, company_id, names in groups:
+        keys = _variants(tuple(names))
+        if keys and (texts is None or any(names_in(keys, f) for f in forms)):
+            keep[(company, company_id)] = keys
+    if not keep:
+        return []
+    params["names"] = sorted({c for c, _ in keep})
+    rows = con.execute(
+        "SELECT commitment_id, company_name, company_id, status FROM "
+        f"core.investment_commitment WHERE {cond} AND list_contains($names, company_name) "
+        "ORDER BY commitment_id",
+        {k: v for k, v in params.items() if k in ("run", "names")},
+    ).fetchall()
+    return [
+        Known(cid, company, status, keep[(company, company_id)])
+        for cid, company, company_id, status in rows
+        if (company, company_id) in keep
+    ]
+
+
+# A name's first word (after a "HKSAR Government - " prefix), acronyms in brackets, first Chinese
+# character: one of them is in any text that holds the name (status.name_variants).
+_HINTED = (
+    "(list_has_any(list_transform(names, lambda x: lower(regexp_extract(regexp_replace(x, "
+    "'^\\s*(?:HKSAR Government|Government|HKSARG)\\s*[-–:]\\s*', '', 'i'), "
+    "'[A-Za-z0-9]+'))), $words) "
+    "OR list_has_any(flatten(list_transform(names, lambda x: list_transform(regexp_extract_all(x, "
+    "'[(（]([A-Z][A-Z&]{2,})[)）]', 1), lambda a: lower(a)))), $words) "
+    "OR list_has_any(list_transform(names, lambda x: regexp_extract(x, '[㐀-鿿]')), $chars))"
+)
+
+
+@lru_cache(maxsize=65_536)
+def _variants(names: tuple[str, ...]) -> tuple[str, ...]:
+    """name_variants, remembered: the same company's names come for each of its commitments."""
+    return tuple(name_variants(names))
 
 
 def releases(con: duckdb.DuckDBPyConnection, load_id: str | None) -> pl.DataFrame:
@@ -144,6 +207,33 @@ def register_row(current: dict[str, str], proposal: dict[str, Any]) -> dict[str,
     return {**current, "status": proposal["to_status"], "notes": notes[:4000]}
 
 
+def _find(
+    docs: pl.DataFrame, con: duckdb.DuckDBPyConnection, written_by: str | None
+) -> pl.DataFrame:
+    """Proposals from docs for the register's commitments (those written_by a run, if given)."""
+    if written_by is not None:
+        known = known_commitments(con, written_by=written_by)
+        if not known or docs.height == 0:
+            return propose(docs.clear(), [])
+        # Only the releases that may name one of them are read sentence by sentence.
+        keys = name_keys(known)
+        docs = docs.filter(
+            (pl.col("title").fill_null("") + " " + pl.col("text").fill_null(""))
+            .str.to_lowercase()
+            .str.contains_any(keys)
+        )
+    texts = [
+        s
+        for r in docs.iter_rows(named=True)
+        for s in progress_sentences(r["title"] or "", r["text"] or "")
+    ]
+    if not texts:
+        return propose(docs.clear(), [])
+    if written_by is None:
+        known = known_commitments(con, texts)
+    return propose(docs, known)
+
+
 def _same_day() -> pl.Expr:
     """The Hong Kong day of a proposal's release (the English and Chinese versions share it)."""
     return pl.col("published_at").dt.convert_time_zone("Asia/Hong_Kong").dt.date()
@@ -157,11 +247,16 @@ def propose_status(
     Reads the releases this run landed, or every release when `every` (the register changed,
     so known releases may name commitments new to it). A proposal already held or decided is
     not written again, nor a second language version's (same commitment, status and day)."""
-    known = known_commitments(con)
-    docs = releases(con, None if every else load_id)
-    if not known or docs.height == 0:
+    new = releases(con, load_id)
+    found = _find(new, con, None)
+    if every:
+        # Releases read before: only the commitments this run added or changed are new to them.
+        old = releases(con, None).join(
+            new.select("release_id", "lang"), on=["release_id", "lang"], how="anti"
+        )
+        found = pl.concat([found, _find(old, con, load_id)])
+    if found.height == 0:
         return 0
-    found = propose(docs, known)
     held = con.sql(
         "SELECT proposal_id, commitment_id, to_status, published_at FROM core.status_candidate"
     ).pl()

@@ -29,6 +29,8 @@ def reason(summary: dict[str, Any]) -> str | None:
     `summary` is `RunSummary.to_json()` (also what the nightly flow returns).
     """
     status = summary.get("status")
+    if summary.get("upload_error"):  # issue 23: published locally, not at the publish URL
+        return "upload_failed"
     if status == "unchanged":  # nothing new: nothing to say
         return None
     if status != "published":

@@ -52,7 +52,8 @@ _EN = {
         r"\b(?:launched|rolled out|open for applications?|(?:began|started) (?:accepting|"
         r"receiving) applications)\b",
         r"\b(?:launch|launching) ceremony\b",
-        r"\b(?:has|have)(?: also| now| already| recently)? (?:set up|established|opened)\b",
+        r"\b(?:has|have)(?: also| now| already| recently| \w+ly)? (?:set up|established|opened)\b",
+        r"\b(?:announced|marked|celebrated) the (?:official )?launch of\b",
     ],
     WITHDRAWN: [
         r"\b(?:withdr[ae]w|withdrawn|terminated|terminates|termination of|cancell?ed|scrapped|"
@@ -64,7 +65,7 @@ _ZH = {
     "mou": [
         r"簽(?:署|訂|定)了?[^。；]{0,30}?(?:備忘錄|協議|協定|合約|合同|框架)",
         r"(?:備忘錄|協議|協定)[^。；]{0,8}?(?:已|正式)?簽(?:署|訂)",
-        r"簽約",
+        r"簽約|簽署儀式|簽約儀式|進行簽署|簽署了",
     ],
     "construction": [
         r"動工|開工|奠基|破土|平頂|封頂",
@@ -80,7 +81,7 @@ _ZH = {
         r"(?:開始|正式)(?:營運|運作|運營|生產)",
         r"擴充|擴展",
         r"接受申請|開放申請|推出",
-        r"(?:已|已經)成立|成立了|(?:已|已經)設立|設立了",
+        r"(?:已|已經|早前|日前)成立|成立了|(?:已|已經)設立|設立了|(?:去|前|今)年[^。；,;將會擬預計]{0,6}成立",
         r"(?:已有[^。；,;]{0,12}?|已|已經)進駐|進駐了",
     ],
     WITHDRAWN: [r"撤回|撤出|撤離|終止|取消|退出|放棄"],
@@ -116,6 +117,56 @@ def _s2t() -> object:
     import opencc
 
     return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> object:
+    """OpenCC traditional -> simplified converter (for the register's look-up hints)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def variants(text: str) -> list[str]:
+    """A text as written, as traditional and as simplified Chinese (one item when Latin)."""
+    if not _CJK.search(text):
+        return [text]
+    converted = [str(c.convert(text)) for c in (_s2t(), _t2s())]  # type: ignore[attr-defined]
+    return list(dict.fromkeys([text, *converted]))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def hints(texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Latin words and Chinese characters of texts (in both scripts): a name the texts hold has
+    its first word or first Chinese character among them (flows/status_proposals.py asks the
+    register only for those names)."""
+    words: set[str] = set()
+    chars: set[str] = set()
+    for text in texts:
+        for form in variants(unicodedata.normalize("NFKC", text).casefold()):
+            words.update(_WORD.findall(form))
+            chars.update(_CJK.findall(form))
+    return sorted(words), sorted(chars)
+
+
+def progress_sentences(title: str, text: str) -> list[str]:
+    """The title and sentences of a release that report progress."""
+    return [s for s in [title, *split_sentences(text)] if progress(s)]
+
+
+def name_keys(known: Sequence[Known]) -> list[str]:
+    """Plain substrings one of which a text naming a known commitment holds (lower case, either
+    script): the longest word of each Latin name, the first two characters of a Chinese one."""
+    out: set[str] = set()
+    for k in known:
+        for name in k.names:
+            if _CJK.search(name):
+                out.update(v[:2] for v in variants(name))
+            elif words := name.split():
+                out.add(max(words, key=len))
+    return sorted(out)
 
 
 def normal(text: str) -> str:
@@ -207,11 +258,22 @@ class Known:
     names: tuple[str, ...]
 
 
+def text_forms(sentence: str) -> tuple[str, str]:
+    """The forms names are looked for in: Latin words spaced, Chinese without spaces."""
+    text = normal(sentence)
+    return _latin_key(text), text.replace(" ", "")
+
+
+def names_in(names: Sequence[str], forms: tuple[str, str]) -> bool:
+    """Whether a text (its text_forms) holds one of the names (name_variants)."""
+    latin, cjk = forms
+    return any(n in (cjk if _CJK.search(n) else latin) for n in names)
+
+
 def named(sentence: str, known: Sequence[Known]) -> list[Known]:
     """Registered commitments whose company or scheme the sentence names."""
-    text = normal(sentence)
-    latin, cjk = _latin_key(text), text.replace(" ", "")
-    return [k for k in known if any(n in (cjk if _CJK.search(n) else latin) for n in k.names)]
+    forms = text_forms(sentence)
+    return [k for k in known if names_in(k.names, forms)]
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@ Host, ids that are not open, and what a refused accept says. Data: tests/desk/co
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 
@@ -17,7 +20,10 @@ from tests.desk.conftest import Desk, start_desk
 
 @pytest.fixture(scope="module")
 def served(desk_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    running = start_desk(desk_warehouse, tmp_path_factory.mktemp("http-data"))
+    # Its own copy: the last test publishes a new file over it.
+    base = tmp_path_factory.mktemp("http")
+    shutil.copyfile(desk_warehouse, base / "hkam.duckdb")
+    running = start_desk(base / "hkam.duckdb", base / "data")
     try:
         yield running
     finally:
@@ -101,3 +107,22 @@ def test_web_flags_are_checked(desk_warehouse: Path, tmp_path: Path) -> None:
     assert main(["review", "--port", "0", *wh]) == 2, "--port without --web"
     assert main(["review", "--web", "accept", "P2026010100001", *wh]) == 2
     assert main(["review", "--web", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
+
+
+def test_a_publish_under_the_running_desk_shows_at_the_next_page(
+    client: httpx.Client, served: Desk
+) -> None:
+    """Last in this module: it changes the served file."""
+    assert 'data-left="6"' in client.get("/").text
+    # A run builds a work copy and publishes it by rename while the desk is serving.
+    work = served.warehouse.with_name("work.duckdb")
+    shutil.copyfile(served.warehouse, work)
+    with duckdb.connect(str(work)) as con:
+        con.execute(
+            "INSERT INTO core.announcement_candidate (release_id, title_en, published_date_hk, "
+            "confidence) VALUES ('P2026030300007', 'Synthetic release published meanwhile', "
+            "DATE '2026-03-03', 0.5)"
+        )
+    os.replace(work, served.warehouse)
+    page = client.get("/").text
+    assert 'data-left="7"' in page and "Synthetic release published meanwhile" in page

@@ -43,7 +43,7 @@ def con(empty: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         "commitment_id, 1 AS version, 'government' AS party, 'oases' AS company_id, "
         "'Office for Attracting Strategic Enterprises (OASES)' AS company_name, 'project' AS scope,"
         " 'announced' AS status, DATE '2022-10-01' AS announced_on, 'month' AS "
-        "announced_precision, 'f1' AS source_file_sha256, now() AS valid_from"
+        "announced_precision, 'f1' AS source_file_sha256, now() AS valid_from, 'run0' AS load_id"
     )
     db.execute(
         "INSERT INTO raw.register_commitment BY NAME SELECT 'oases-office' AS commitment_id, "
@@ -56,7 +56,7 @@ def con(empty: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         db.execute(
             "INSERT INTO raw.gia_item BY NAME SELECT ? AS release_id, ? AS lang, '' AS title, "
             "? AS description_text, 'https://example.org/' || ? AS link, "
-            "TIMESTAMPTZ '2023-06-14 10:00:00+08' AS published_at, 'run0' AS load_id",
+            "TIMESTAMPTZ '2023-06-14 10:00:00+08' AS published_at, 'run1' AS load_id",
             [rid, lang, text, rid],
         )
     yield db
@@ -74,20 +74,25 @@ def test_one_proposal_per_day_in_either_language_and_never_twice(
 ) -> None:
     assert propose_status(con, "run1", set(), every=True) == 1
     assert _proposals(con) == [("P1", "en", "operational")]
-    row = json.loads(con.execute("SELECT register_row FROM core.status_candidate").fetchone()[0])
+    row = json.loads(con.execute("SELECT register_row FROM core.status_candidate").fetchall()[0][0])
     assert row["status"] == "operational" and row["announced_on"] == "2022-10"
     assert row["notes"].startswith("SYNTHETIC Status announced -> operational per press release P1")
     assert propose_status(con, "run2", set(), every=True) == 0
     assert propose_status(con, "run3", set(), every=False) == 0, "run3 landed no release"
+    # A run that changes the commitment reads the releases landed before for it again.
+    con.execute("UPDATE core.investment_commitment_history SET load_id = 'run4'")
+    con.execute("DELETE FROM core.status_candidate")
+    assert propose_status(con, "run4", set(), every=False) == 0
+    assert propose_status(con, "run4", set(), every=True) == 1
 
 
 def test_a_decided_proposal_is_not_proposed_again(con: duckdb.DuckDBPyConnection) -> None:
     assert propose_status(con, "run1", set(), every=True) == 1
-    pid = con.execute("SELECT proposal_id FROM core.status_candidate").fetchone()[0]
+    pid = con.execute("SELECT proposal_id FROM core.status_candidate").fetchall()[0][0]
     con.execute("DELETE FROM core.status_candidate")
     # Decided (in the analyst's folder): the English one is not written again; the Chinese
     # version of the same day is a proposal of its own (another release).
-    assert propose_status(con, "run2", {pid}, every=True) == 1
+    assert propose_status(con, "run1", {pid}, every=True) == 1
     assert _proposals(con) == [("P2", "zh", "operational")]
 
 
