@@ -267,8 +267,8 @@ def _publish(
             checks["register"] = register
         # issue 24: after the register, so a proposal starts from the status it holds now.
         changed = register is not None
-        status_new = propose_statuses(con, run.run_id, decided, every=changed)
-        _say(f"status proposals: {status_new} new")
+        run.new_status_proposals = propose_statuses(con, run.run_id, decided, every=changed)
+        _say(f"status proposals: {run.new_status_proposals} new")
         built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
         if left_out := left_out_warning(left_out_rows(con)):
