@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from flows import pipeline as p
+from flows import progress
 from flows import register_rules as rules
 from flows import warehouse as wh
 from flows.contracts import Check, contract, sql_literal
@@ -190,6 +191,7 @@ class _Parts:
             return _Part(Outcome(results=[]), 0)
         outcome = validate(raw, spec)
         found = _Part(outcome, raw.height)
+        progress.advance(raw.height)  # validated rows, for the run's progress display
         # A failing block check stops the run: the remaining parts are only counted.
         self.stop = self.stop or any(
             r.blocks and r.check.kind != "row_count" for r in outcome.results
