@@ -67,8 +67,9 @@ bench-profile: install $(BENCH_STAMP)
 
 # issue 24: archive pages parsed and detected per second (in-process, 1 and 2 Dask workers).
 PAGES ?= 600
+BATCH ?= 100
 bench-archive: install
-	$(BIN)/python bench/archive.py --pages $(PAGES)
+	$(BIN)/python bench/archive.py --pages $(PAGES) --batch $(BATCH)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/versions warehouse/landing reports

@@ -15,6 +15,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from report_publish import publish_section  # noqa: E402
 from scale_report import scale_section  # noqa: E402
 
 ORDER = [
@@ -670,6 +671,7 @@ def render(results_dir: Path) -> str:
     for i, res in enumerate(results):
         out += section(res, results[:i])
     out += gia_section(results)
+    out += publish_section(results_dir, results)
     out += profile_section(results_dir)
     out += scale_section(results_dir)
     return "\n".join(out).rstrip() + "\n"

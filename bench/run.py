@@ -505,6 +505,16 @@ def freeze_code(dest: Path) -> Path:
     return dest
 
 
+def publish_bench(warehouse: Path, work: Path, env: dict[str, str], code: Path) -> dict[str, Any]:
+    """bench/publish.py on the last warehouse: file:// and SeaweedFS on loopback (issue 23)."""
+    out = work / "publish.json"
+    cmd = [PY, str(BENCH / "publish.py"), str(warehouse), "--s3", "--out", str(out)]
+    done = subprocess.run(cmd, env=env, cwd=code, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 or not out.exists():
+        return {"status": "failed", "stderr": done.stderr[-2000:]}
+    return dict(json.loads(out.read_text(encoding="utf-8")))
+
+
 def hkam_run(snapshot: Path, warehouse: Path, reports: Path) -> list[str]:
     """`hkam run` on a snapshot into a warehouse file, as the benchmark measures it."""
     return [
@@ -656,6 +666,7 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
             marts = mart_queries(last_wh) if last_wh else {}
             scans = scan_queries(last_wh) if last_wh else {}
             summary = run_summary(last_wh) if last_wh else {}
+            publish = publish_bench(last_wh, work, env, code) if last_wh else {}
             gia: dict[str, Any] = {"status": "todo: flows/sources/gia.py or candidates.py absent"}
             if gia_available(code):
                 gia_run = measure(
@@ -707,6 +718,8 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
             "hkam_peak_rss_mb": meas["hkam cold"].get("peak_rss_mb_max"),
             "hkam_register_peak_rss_mb": meas["hkam register cold"].get("peak_rss_mb_max"),
             "mart_query_p95_ms": p95,
+            "delta_publish_s": publish.get("delta_publish_s"),  # issue 23 (bench/publish.py)
+            "publish": publish,
             "measurements": meas,
             "hkam_stages": stages,
             "hkam_nochange_stages": nochange_stages,

@@ -143,9 +143,10 @@ def load_pages(
             parsed = [r for r in rows if r["error"] is None]
             kept = _insert(con, parsed, load_id, result, outcomes, revised)
             light += [{k: r[k] for k in _LIGHT} for r in parsed if r["url"] in kept]
+            found = sum(r["candidate"] is not None for r in light)
             progress.emit(
-                f"archive: {start + len(chunk)}/{len(new)} new pages parsed, checked for "
-                f"candidates and loaded"
+                f"archive: {start + len(chunk)}/{len(new)} new pages parsed and loaded, "
+                f"{found} with a candidate"
             )
     result.revisions = len(revised)
     result.outcome = _run_outcome(con, outcomes, load_id)
@@ -156,7 +157,7 @@ def load_pages(
 
 # Pages read, parsed and loaded at a time: about 150 MB of pages and their text.
 CHUNK_PAGES = 5_000
-_LIGHT = ("url", "release_id", "lang", "title", "other_release_id", "candidate")
+_LIGHT = ("url", "release_id", "lang", "title", "other_release_id", "issued_at", "candidate")
 
 
 def _insert(
@@ -265,7 +266,10 @@ def _propose(
     if not cands:
         return 0
     found = pl.DataFrame(cands, schema=OUTPUT_SCHEMA).unique("release_id", keep="last")
-    rows = pair_languages(found, agreed, linked).with_columns(pl.lit(load_id).alias("load_id"))
+    issued = {r["release_id"]: r["issued_at"] for r in parsed if r["issued_at"] is not None}
+    rows = pair_languages(found, agreed, linked, issued).with_columns(
+        pl.lit(load_id).alias("load_id")
+    )
     con.register("archive_candidates", rows)
     try:
         con.execute(

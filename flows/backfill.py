@@ -112,7 +112,7 @@ def _publish(
             checks[SOURCE] = loaded.outcome
         run.new_candidates = loaded.candidates
         # Part 2 of issue 24: the pages' progress reports on registered commitments.
-        statuses = propose_status(con, run.run_id, decided)
+        statuses = run.new_status_proposals = propose_status(con, run.run_id, decided)
         progress.emit(
             f"archive: {loaded.loaded} pages loaded, {loaded.already} held before, "
             f"{loaded.candidates} new candidates, {statuses} status proposals"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import compress
 from typing import Any
 
@@ -25,3 +27,18 @@ def redo_where(
     for i in compress(range(frame.height), redo.to_list()):
         values[i] = function(*(arg[i] for arg in inputs))
     return frame.with_columns(pl.Series(column, values, dtype=frame.schema[column]))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a large frame is built, back as it was after.
+
+    Building a million small dicts or tuples sets off a full collection again and again, each one
+    walking every object made so far; none of them is a cycle to collect."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -55,14 +55,21 @@ class _Stopped:
     error: Exception
 
 
-def _step(name: str, fn: Callable[Params, Result]) -> Callable[Params, Result]:
+def _step(
+    name: str, fn: Callable[Params, Result], rows: Callable[[Result], int] | None = None
+) -> Callable[Params, Result]:
     """fn as a Prefect task whose expected outcomes (EXPECTED) reach the caller as exceptions
-    without a task failure and its traceback in the log; anything else still fails the task."""
+    without a task failure and its traceback in the log; anything else still fails the task.
+    It runs as a flows.progress step (`rows`: the rows its result says it did)."""
 
     @functools.wraps(fn)
     def quiet(*args: Params.args, **kwargs: Params.kwargs) -> Result | _Stopped:
         try:
-            return fn(*args, **kwargs)
+            with progress.step(name) as shown:
+                result = fn(*args, **kwargs)
+                if rows is not None:
+                    shown.advance(rows(result))
+                return result
         except EXPECTED as exc:
             return _Stopped(exc)
 
@@ -79,14 +86,14 @@ def _step(name: str, fn: Callable[Params, Result]) -> Callable[Params, Result]:
 
 
 land = _step("land", p.land)
-read_register = _step("read register", reg.read_new_files)
+read_register = _step("read register", reg.read_new_files, lambda per_file: sum(per_file.values()))
 check_register = _step("validate and transform register", reg.check_and_stage)
 load_register = _step("load register", reg.merge)
-propose = task(name="propose candidates", cache_policy=NO_CACHE)(p.propose_candidates)
+propose = _step("propose candidates", p.propose_candidates)
 load_official = _step("load official source", p.load_official)
 load_published = _step("load published figures", pub.load_published)
-propose_statuses = task(name="propose status changes", cache_policy=NO_CACHE)(propose_status)
-build_marts = task(name="build marts", cache_policy=NO_CACHE)(wh.refresh_marts)
+propose_statuses = _step("propose status changes", propose_status)
+build_marts = _step("build marts", wh.refresh_marts)
 
 
 TABLES = {spec.name: spec.checked_table for spec in SOURCES} | {
@@ -277,8 +284,8 @@ def _publish(
             checks["register"] = register
         # issue 24: after the register, so a proposal starts from the status it holds now.
         changed = register is not None
-        status_new = propose_statuses(con, run.run_id, decided, every=changed)
-        _say(f"status proposals: {status_new} new")
+        run.new_status_proposals = propose_statuses(con, run.run_id, decided, every=changed)
+        _say(f"status proposals: {run.new_status_proposals} new")
         built = build_marts(con, run.run_id, data_changed=run.landed_new)
         _say(f"marts: {len(built)} rebuilt" if built else "marts: unchanged")
         if left_out := left_out_warning(left_out_rows(con)):
@@ -380,10 +387,12 @@ def report_run(settings: Settings, run: RunSummary, checks: dict[str, Outcome]) 
     """The end of every run, published or not: DQ report, Prefect artifact, run log, webhook."""
     run.finished_at = datetime.now(UTC)
     payload = dq_payload(run, {name: o.results for name, o in checks.items()})
-    gx_results = {name: o.gx_result for name, o in checks.items()}
-    write_run_reports(
-        settings.warehouse, settings.reports_dir, payload, gx_results, settings.duckdb_memory
-    )
+    # The outcomes, not their GX results: those are built (GX imported) beside the exports.
+    gx_results: dict[str, Any] = dict(checks)
+    with progress.step("reports and exports"):
+        write_run_reports(
+            settings.warehouse, settings.reports_dir, payload, gx_results, settings.duckdb_memory
+        )
     if FlowRunContext.get() is not None:  # a run called outside a flow (tests) has no server
         create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")
     append_run_log(run)

@@ -338,7 +338,8 @@ def load_official(
     files_frame = source_file_frame(landed, per_file, load_id, now)
     # Rows the warehouse already holds with the same content are unchanged; the set difference
     # runs inside DuckDB so the existing table never travels to Python.
-    business = ", ".join(f'"{c}"' for c in cols if c not in ("source_file_sha256", "load_id"))
+    kept = [c for c in cols if c not in ("source_file_sha256", "load_id")]
+    business = ", ".join(f'"{c}"' for c in kept)
     if spec.upsert and target.key != "primary":
         raise ValueError(f"{target.table}: an upserted source needs key: primary in its contract")
     con.execute("BEGIN TRANSACTION")
@@ -346,13 +347,23 @@ def load_official(
         con.register("official_rows", arrow_view(passing))
         con.register("official_files", files_frame)
         con.register("official_quarantine", quarantine)
-        [(changed,)] = con.execute(
-            f"SELECT count(*) FROM (SELECT {business} FROM official_rows "
-            f"EXCEPT SELECT {business} FROM {target.qualified})"
+        [(held,)] = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {target.qualified} LIMIT 1)"
         ).fetchall()
-        counts.loaded = int(changed)
+        if not held and target.grain and set(target.grain) <= set(kept):
+            # An empty target (a first load): every passing row is new (they are unique on the
+            # grain), so the set difference and the grain's anti-join have nothing to remove
+            # (C&SD's 1M points: 7.1 s of CPU with them, 5.1 s without).
+            counts.loaded = passing.height
+            con.execute(f"INSERT INTO {target.qualified} BY NAME SELECT * FROM official_rows")
+        else:
+            [(changed,)] = con.execute(
+                f"SELECT count(*) FROM (SELECT {business} FROM official_rows "
+                f"EXCEPT SELECT {business} FROM {target.qualified})"
+            ).fetchall()
+            counts.loaded = int(changed)
+            con.execute(insert_new(target, "official_rows", replace=spec.upsert))
         counts.unchanged += passing.height - counts.loaded
-        con.execute(insert_new(target, "official_rows", replace=spec.upsert))
         con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM official_files")
         con.execute(
             "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM official_quarantine"

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from flows import pipeline as p
+from flows import progress
 from flows.contracts import contract
 from flows.dask_runner import run_batches
 from flows.transforms.commitments import amount_sample, stage
@@ -137,6 +138,7 @@ def on_cluster(
     for start in range(0, parts, WAVE):
         batch = [(fetch(k), ctx) for k in range(start, min(parts, start + WAVE))]
         found += run_batches(check_batch, batch, address, name="register part")
+        progress.advance(sum(raw.height for raw, _ in batch))  # for the run's progress display
         if parts > 1:
             say(f"register: part {len(found)} of {parts} checked and staged on Dask")
     return found

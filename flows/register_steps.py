@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from flows import pipeline as p
+from flows import progress
 from flows import register_rules as rules
 from flows import warehouse as wh
 from flows.contracts import Check, contract, sql_literal
@@ -161,6 +162,7 @@ class _Parts:
         """Fetch part k, validate it, stage its passing rows and write the staged and
         quarantined rows to Parquet (part k's files in the scratch folder)."""
         found = check_part(self.fetch(k), self.ctx, stage_rows=not self.stop)
+        progress.advance(found.rows)  # validated rows, for the run's progress display
         self.stop = self.stop or any(
             r.blocks and r.check.kind != "row_count" for r in found.outcome.results
         )

@@ -52,6 +52,7 @@ class RunSummary:
     sources: list[SourceCounts] = field(default_factory=list)
     blocked_reasons: list[str] = field(default_factory=list)
     new_candidates: int = 0
+    new_status_proposals: int = 0  # issue 24: progress on known commitments (st- proposals)
     # Warnings about the published data as a whole, `topic: text` (e.g. what totals leave out):
     # listed with the others, but not a webhook event (flows/webhook.py reason says why).
     data_warnings: list[str] = field(default_factory=list)
@@ -126,6 +127,11 @@ class RunSummary:
         if self.new_candidates:
             notes.append(
                 f"{self.new_candidates} new press-release candidate(s) to review: hkam review."
+            )
+        if self.new_status_proposals:
+            notes.append(
+                f"{self.new_status_proposals} new status proposal(s) for commitments in the "
+                "register: hkam review."
             )
         if self.uploaded:
             notes.append(f"Uploaded to {self.uploaded}.")

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from flows import progress
 from flows.contracts import load_contracts
 from flows.resources import sql_dir
 from flows.settings import WRITER_MEMORY_LIMIT
@@ -168,22 +169,48 @@ def refresh_marts(
         if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
-        # A warehouse from before marts were tables has a view by this name.
-        if con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
-            [name],
-        ).fetchall()[0][0]:
-            con.execute(f"DROP VIEW {name}")
-        run_sql(con, f"marts/{path.name}")
-        for stmt in contracts[name].comments():
-            con.execute(stmt)
-        [(rows,)] = con.execute(f"SELECT count(*) FROM {name}").fetchall()
+        with progress.step(f"mart {name}", quiet_under=1.0) as shown:
+            # A warehouse from before marts were tables has a view by this name.
+            if con.execute(
+                "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
+                [name],
+            ).fetchall()[0][0]:
+                con.execute(f"DROP VIEW {name}")
+            run_sql(con, f"marts/{path.name}")
+            for stmt in contracts[name].comments():
+                con.execute(stmt)
+            # The content hash lets the exports skip a mart whose rows did not change
+            # (0.1-0.2 s of CPU at 1M rows, against seconds to write its files).
+            [(rows, content)] = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(m)), 0)::VARCHAR FROM {name} AS m"
+            ).fetchall()
+            shown.advance(rows)
         con.execute(
-            "INSERT OR REPLACE INTO meta.mart_refresh VALUES (?, ?, ?, ?, ?, now())",
-            [name, sha, rows, time.perf_counter() - started, load_id],
+            "INSERT OR REPLACE INTO meta.mart_refresh BY NAME SELECT $mart AS mart, "
+            "$sql AS sql_sha256, $rows AS rows, $seconds AS seconds, $load_id AS load_id, "
+            "now() AS refreshed_at, $content AS content_hash",
+            {
+                "mart": name,
+                "sql": sha,
+                "rows": rows,
+                "seconds": time.perf_counter() - started,
+                "load_id": load_id,
+                "content": f"{rows}:{content}",
+            },
         )
         rebuilt.append(name)
     return rebuilt
+
+
+def mart_contents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """marts.* name -> its content hash as last rebuilt ({} for a warehouse from before them)."""
+    try:
+        rows = con.execute(
+            "SELECT mart, content_hash FROM meta.mart_refresh WHERE content_hash IS NOT NULL"
+        ).fetchall()
+    except duckdb.BinderException:  # not migrated yet: no content_hash column
+        return {}
+    return {str(mart): str(content) for mart, content in rows}
 
 
 @dataclass(frozen=True)

@@ -180,14 +180,13 @@ class Desk:
             with self.lock:
                 snap = self.snapshot()
                 row = self._open_row(snap, rid)
-                number = int(amount) if amount else None
-                company = fields.get("company", "")
-                args = (self.settings.data_dir, row, company, scope, party, number)
                 try:
                     if is_status(rid):
                         accept_status(self.settings, rid, note=fields.get("note") or None)
                     else:
-                        review.accept(*args, snap.companies)
+                        company, number = fields.get("company", ""), int(amount) if amount else None
+                        where = self.settings.data_dir
+                        review.accept(where, row, company, scope, party, number, snap.companies)
                 except review.ReviewError as exc:
                     raise HTTPException(400, _in_desk_words(str(exc))) from exc
 

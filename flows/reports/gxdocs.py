@@ -19,8 +19,15 @@ from flows.reports.html import page
 
 
 def write_data_docs(results: dict[str, Any], folder: Path) -> Path | None:
-    """gx/<source>.html per validation result and gx/index.html; None when there is none."""
-    present = {name: r for name, r in results.items() if r is not None}
+    """gx/<source>.html per validation result (GX's, or an Outcome's, built here) and
+    gx/index.html; None when there is none."""
+    from flows.validation import Outcome
+
+    present = {
+        name: r.gx_result if isinstance(r, Outcome) else r
+        for name, r in results.items()
+        if r is not None
+    }
     if not present:
         return None
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

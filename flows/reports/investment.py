@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flows import progress
 from flows.reports import commitments as cm
 from flows.reports.charts import esc
 from flows.reports.commitments import cluster_names
@@ -190,12 +191,17 @@ def write_exports_and_page(
     """index.html and every mart of EXPORTS as Parquet, and as CSV where a spreadsheet holds it,
     with <mart>.notes.txt beside each mart whose HK$ and US$ totals can leave amounts out."""
     from flows.reports.exports import fits_spreadsheet, write_exports
+    from flows.warehouse import mart_contents
 
     folder.mkdir(parents=True, exist_ok=True)
+    contents = mart_contents(con)
     for name in EXPORTS:
         csv = fits_spreadsheet(data["counts"][name])
         order = EXPORT_ORDER.get(name) if csv else None
-        write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order)
+        content = contents.get(f"marts.{name}")
+        with progress.step(f"export {name}", quiet_under=1.0) as shown:
+            write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order, content=content)
+            shown.advance(data["counts"][name])
     write_notes(con, folder, (data.get("run") or {}).get("run_id"))
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")

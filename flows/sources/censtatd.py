@@ -20,6 +20,7 @@ import httpx
 import polars as pl
 import pydantic_core
 
+from flows.frames import gc_paused
 from flows.sources import http, textcodec, urls
 from flows.sources.errors import SourceError
 
@@ -399,21 +400,24 @@ def parse(raw: bytes, *, table_id: str, source_url: str, vintage: datetime) -> p
     """Parse a C&SD get.php body into one row per (series, dimension values, period)."""
     if vintage.tzinfo is None:
         raise ValueError("vintage must be timezone-aware")
-    payload = _decode(raw, table_id, source_url)
-    _check_header(payload, table_id, source_url)
-    records = payload.get("dataSet")
-    if not isinstance(records, list):
-        raise SourceError(f"C&SD table {table_id}: {source_url} has no dataSet list")
-    if not records:
-        return pl.DataFrame(schema=SCHEMA)
-    # A full series is a million records: _columns reads them field by field and derives
-    # names, dims and periods once per distinct value. It refuses a bad record, and a number
-    # or list where text belongs; reading one record at a time then reports the first bad
-    # record in the words the parser has always used, or reads the values as it always did.
-    try:
-        cols = _columns(records, table_id)
-    except _Irregular:
-        cols = _per_record(records, table_id, source_url)
+    # A million records are a million dicts: no cyclic collection while they are made and read
+    # (1.43 s of CPU with, 1.20 s without, for the 145.7 MB payload).
+    with gc_paused():
+        payload = _decode(raw, table_id, source_url)
+        _check_header(payload, table_id, source_url)
+        records = payload.get("dataSet")
+        if not isinstance(records, list):
+            raise SourceError(f"C&SD table {table_id}: {source_url} has no dataSet list")
+        if not records:
+            return pl.DataFrame(schema=SCHEMA)
+        # A full series is a million records: _columns reads them field by field and derives
+        # names, dims and periods once per distinct value. It refuses a bad record, and a number
+        # or list where text belongs; reading one record at a time then reports the first bad
+        # record in the words the parser has always used, or reads the values as it always did.
+        try:
+            cols = _columns(records, table_id)
+        except _Irregular:
+            cols = _per_record(records, table_id, source_url)
     return cols.with_columns(
         pl.lit(table_id).alias("table_id"),
         pl.lit(vintage.astimezone(UTC), dtype=SCHEMA["vintage"]).alias("vintage"),

@@ -38,10 +38,13 @@ def agree(a: frozenset[tuple[str, float]], b: frozenset[tuple[str, float]]) -> b
 
 
 def _pairs(
-    rows: Iterable[dict[str, Any]], linked: Mapping[str, str] | None = None
+    rows: Iterable[dict[str, Any]],
+    linked: Mapping[str, str] | None = None,
+    issued: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """English release_id -> Chinese release_id: the versions a page links (the archive's
-    other-language link), then those that agree one to one."""
+    other-language link), then those that agree one to one (issued at the same time, where
+    `issued` knows both times: the two versions of a release are issued together)."""
     english = [r for r in rows if r["link_en"] and not r["link_zh"]]
     chinese = [r for r in rows if r["link_zh"] and not r["link_en"]]
     ids = {r["release_id"] for r in chinese}
@@ -54,6 +57,9 @@ def _pairs(
     for en in english:
         for zh in chinese:
             same_day = en["published_date_hk"] == zh["published_date_hk"]
+            times = [(issued or {}).get(r["release_id"]) for r in (en, zh)]
+            if None not in times and times[0] != times[1]:
+                continue
             if same_day and agree(figures(en["amounts_json"]), figures(zh["amounts_json"])):
                 found.setdefault(en["release_id"], []).append(zh["release_id"])
                 taken.setdefault(zh["release_id"], []).append(en["release_id"])
@@ -64,14 +70,18 @@ def _pairs(
 
 
 def pair_languages(
-    found: pl.DataFrame, agreed: Any, linked: Mapping[str, str] | None = None
+    found: pl.DataFrame,
+    agreed: Any,
+    linked: Mapping[str, str] | None = None,
+    issued: Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
     """Candidates with each linked (`linked`: English id -> Chinese id) or agreeing
-    English/Chinese pair as one row: the English P-number
+    English/Chinese pair (`issued`: release id -> time of issue, where the pages give it) as
+    one row: the English P-number
     kept, the Chinese one in paired_release_id, both titles and links, the evidence of both,
     the English figures, and the confidence `agreed(max)` gives two versions that agree."""
     out = found.with_columns(pl.lit(None, pl.String).alias(PAIRED))
-    pairs = _pairs(found.to_dicts(), linked)
+    pairs = _pairs(found.to_dicts(), linked, issued)
     if not pairs:
         return out
     zh = out.filter(pl.col("release_id").is_in(list(pairs.values()))).select(

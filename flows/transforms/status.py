@@ -52,7 +52,8 @@ _EN = {
         r"\b(?:launched|rolled out|open for applications?|(?:began|started) (?:accepting|"
         r"receiving) applications)\b",
         r"\b(?:launch|launching) ceremony\b",
-        r"\b(?:has|have)(?: also| now| already| recently)? (?:set up|established|opened)\b",
+        r"\b(?:has|have)(?: also| now| already| recently| \w+ly)? (?:set up|established|opened)\b",
+        r"\b(?:announced|marked|celebrated) the (?:official )?launch of\b",
     ],
     WITHDRAWN: [
         r"\b(?:withdr[ae]w|withdrawn|terminated|terminates|termination of|cancell?ed|scrapped|"
@@ -64,7 +65,7 @@ _ZH = {
     "mou": [
         r"簽(?:署|訂|定)了?[^。；]{0,30}?(?:備忘錄|協議|協定|合約|合同|框架)",
         r"(?:備忘錄|協議|協定)[^。；]{0,8}?(?:已|正式)?簽(?:署|訂)",
-        r"簽約",
+        r"簽約|簽署儀式|簽約儀式|進行簽署|簽署了",
     ],
     "construction": [
         r"動工|開工|奠基|破土|平頂|封頂",
@@ -80,7 +81,7 @@ _ZH = {
         r"(?:開始|正式)(?:營運|運作|運營|生產)",
         r"擴充|擴展",
         r"接受申請|開放申請|推出",
-        r"(?:已|已經)成立|成立了|(?:已|已經)設立|設立了",
+        r"(?:已|已經|早前|日前)成立|成立了|(?:已|已經)設立|設立了|(?:去|前|今)年[^。；,;將會擬預計]{0,6}成立",
         r"(?:已有[^。；,;]{0,12}?|已|已經)進駐|進駐了",
     ],
     WITHDRAWN: [r"撤回|撤出|撤離|終止|取消|退出|放棄"],

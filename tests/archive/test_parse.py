@@ -162,3 +162,10 @@ def test_linked_versions_pair_into_one_candidate() -> None:
     paired = pair_languages(found, agreed, {"P2023041400699": "P2023041400610"})
     assert paired.height == 1
     assert paired.row(0, named=True)["paired_release_id"] == "P2023041400610"
+    # Without the link: the same day and figures pair them, unless they were issued apart.
+    assert pair_languages(found, agreed).height == 1
+    noon, later = datetime(2023, 4, 14, 4, tzinfo=UTC), datetime(2023, 4, 14, 9, tzinfo=UTC)
+    same = {"P2023041400699": noon, "P2023041400610": noon}
+    assert pair_languages(found, agreed, issued=same).height == 1
+    apart = {"P2023041400699": noon, "P2023041400610": later}
+    assert pair_languages(found, agreed, issued=apart).height == 2

@@ -68,7 +68,7 @@ def test_status_proposal_cycle(paths: dict[str, Path], capsys: pytest.CaptureFix
     }
     pid = mine["P2023061400555"]["proposal_id"]
     assert "OASES commenced full operation" in mine["P2023061400555"]["evidence"]
-    capsys.readouterr()
+    assert "2 new status proposal(s)" in capsys.readouterr().out
     assert main(["review", "--warehouse", str(paths["warehouse"])]) == 0
     assert pid in capsys.readouterr().out
 
