@@ -139,6 +139,7 @@ def test_a_worker_killed_mid_run_completes_or_blocks_with_nothing_published(
                 time.sleep(0.05)
             run = future.result()
     assert killed is not None, "no task ran on the cluster: " + run.out
+    print(f"worker pid {killed} killed mid-run; the run ended with exit {run.code}")  # -s shows it
     if run.code == 0:
         assert status(run.warehouse) == "published"
         assert rows(run.warehouse) == rows(runs["embedded"].warehouse)
