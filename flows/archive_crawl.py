@@ -119,8 +119,8 @@ class CrawlStats:
         took = max(time.monotonic() - self.started, 1e-9)
         done = self.days_read + self.days_skipped
         return (
-            f"archive: {done}/{self.days} days ({self.days_skipped} read before, "
-            f"{self.days_empty} without releases), {self.pages} pages, "
+            f"archive: {done}/{self.days} daily index pages ({self.days_skipped} read before, "
+            f"{self.days_empty} without releases), {self.pages} release pages, "
             f"{self.pages / took:.1f} pages/s"
         )
 
@@ -219,7 +219,9 @@ class Crawler:
             headers = {"User-Agent": http.USER_AGENT}
             self.client = httpx.Client(headers=headers, follow_redirects=True)
         try:
-            self._crawl(todo, stats, refs, refresh)
+            # Its rows are a day in a language (one index page): rate and a heartbeat.
+            with progress.step("archive: daily index pages", total_rows=len(todo)) as step:
+                self._crawl(todo, stats, refs, refresh, step)
         finally:
             if owned and self.client is not None:
                 self.client.close()
@@ -227,9 +229,15 @@ class Crawler:
         return refs, stats
 
     def _crawl(
-        self, todo: list[tuple[date, str]], stats: CrawlStats, refs: list[PageRef], refresh: bool
+        self,
+        todo: list[tuple[date, str]],
+        stats: CrawlStats,
+        refs: list[PageRef],
+        refresh: bool,
+        step: progress.Step,
     ) -> None:
         for n, (day, lang) in enumerate(todo, 1):
+            step.advance(1)
             fetched = not (self.manifest.done(day, lang) and not refresh)
             if not fetched:
                 stats.days_skipped += 1
