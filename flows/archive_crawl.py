@@ -16,6 +16,7 @@ import httpx
 from flows import progress
 from flows.sources import gia_archive, http
 from flows.sources.errors import FetchError, SourceError
+from flows.sources.gia import HK_TZ
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,12 @@ class Crawler:
             sleep=pause,
         )
 
+    def _record(self, day: date, lang: str, pages: list[PageRef], status: int) -> None:
+        """Record a day read in full, unless it is today or later in Hong Kong: its index can
+        still grow (or not be up yet), so it is read again next time."""
+        if day < datetime.now(HK_TZ).date():
+            self.manifest.record(day, lang, pages, status)
+
     def read_day(self, day: date, lang: str, stats: CrawlStats) -> list[PageRef] | None:
         """The day's release pages, landed and recorded; None when the day could not be read
         in full (it is tried again next time)."""
@@ -174,7 +181,7 @@ class Crawler:
         except FetchError as exc:
             if exc.last_status == 404:
                 stats.days_empty += 1
-                self.manifest.record(day, lang, [], 404)
+                self._record(day, lang, [], 404)
                 return []
             stats.failed.append(f"{day} {lang}: {exc}")
             return None
@@ -203,7 +210,7 @@ class Crawler:
                     fetched_at=landed.retrieved_at.isoformat(),
                 )
             )
-        self.manifest.record(day, lang, pages, index.status)
+        self._record(day, lang, pages, index.status)
         return pages
 
     def crawl(

@@ -259,7 +259,7 @@ def _propose(
     } | decided
     linked = _linked(parsed)
     _join_known(con, parsed, linked, known)
-    other = {en: zh for en, zh in linked.items()} | {zh: en for en, zh in linked.items()}
+    other = dict(linked) | {zh: en for en, zh in linked.items()}
     cands = [
         r["candidate"]
         for r in parsed

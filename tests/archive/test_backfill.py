@@ -279,3 +279,7 @@ def test_a_day_not_read_in_full_is_read_on_the_next_run(archive: Archive, tmp_pa
     again = Crawler(archive.base, tmp_path / "landing", delay=0)
     _, stats = again.crawl(days, ["en"])
     assert stats.days_read == 1 and stats.days_skipped == 1 and stats.days_empty == 1
+    # A day not over in Hong Kong (here one far ahead) is read but not recorded as read.
+    ahead = date(2099, 1, 1)
+    again.crawl([ahead], ["en"])
+    assert not again.manifest.done(ahead, "en") and again.manifest.done(days[0], "en")
