@@ -148,6 +148,8 @@ class Crawler:
         self.sleep = sleep
         self.retries = retries
         self.backoff = backoff
+        self._found_index = any(d.get("index_status") != 404 for d in self.manifest.days.values())
+        self._missing: list[tuple[date, str]] = []  # 404 days waiting for one index found
 
     def _get(self, url: str) -> http.Landed:
         """One polite GET, landed; retries (429, 5xx, timeouts) keep the per-host delay too."""
@@ -167,10 +169,21 @@ class Crawler:
         )
 
     def _record(self, day: date, lang: str, pages: list[PageRef], status: int) -> None:
-        """Record a day read in full, unless it is today or later in Hong Kong: its index can
-        still grow (or not be up yet), so it is read again next time."""
-        if day < datetime.now(HK_TZ).date():
-            self.manifest.record(day, lang, pages, status)
+        """Record a day read in full, unless it is today or later in Hong Kong (its index can
+        still grow, or not be up yet). A day without an index waits until some day's index was
+        found: if none ever is, the address is wrong, and days recorded empty would never be
+        read again."""
+        if day >= datetime.now(HK_TZ).date():
+            return
+        if status == 404 and not self._found_index:
+            self._missing.append((day, lang))
+            return
+        if status != 404 and not self._found_index:
+            self._found_index = True
+            for waiting in self._missing:
+                self.manifest.record(*waiting, [], 404)
+            self._missing.clear()
+        self.manifest.record(day, lang, pages, status)
 
     def read_day(self, day: date, lang: str, stats: CrawlStats) -> list[PageRef] | None:
         """The day's release pages, landed and recorded; None when the day could not be read
@@ -229,6 +242,12 @@ class Crawler:
             # Its rows are a day in a language (one index page): rate and a heartbeat.
             with progress.step("archive: daily index pages", total_rows=len(todo)) as step:
                 self._crawl(todo, stats, refs, refresh, step)
+            if self._missing:
+                stats.failed.append(
+                    f"no daily index page was found at {self.base} ({len(self._missing)} "
+                    "missing, HTTP 404): those days are not recorded as read; is $HKAM_GIA_URL "
+                    "the archive's host?"
+                )
         finally:
             if owned and self.client is not None:
                 self.client.close()
