@@ -66,7 +66,7 @@ def execute_backfill(
     refs, stats = crawler.crawl(gia_archive.days(start, end), langs, refresh=refresh)
     counts.warnings += [f"not read, run again to resume: {why}" for why in stats.failed]
     try:
-        with wh.writer_lock(ws, wait=settings.lock_wait):
+        with wh.writer_slot(settings.writer_limit), wh.writer_lock(ws, wait=settings.lock_wait):
             try:
                 _publish(settings, run, counts, checks, refs, address)
             except (SourceError, ClusterError) as exc:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -307,30 +306,6 @@ def ws_shared(settings: Settings) -> Path:
     return published.with_name(f".{published.stem}.shared")
 
 
-@contextlib.contextmanager
-def _writer_slot(settings: Settings) -> Iterator[None]:
-    """Under a Prefect server, a slot of the global concurrency limit $HKAM_WRITER_LIMIT around
-    the writer: runs from any host queue for it (the file lock only holds on one machine)."""
-    from prefect.settings import PREFECT_API_URL
-
-    if not settings.writer_limit or not PREFECT_API_URL.value():
-        yield
-        return
-    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
-    from prefect.concurrency.sync import concurrency
-
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(concurrency(settings.writer_limit, occupy=1, strict=True))
-        except ConcurrencySlotAcquisitionError as exc:
-            raise wh.WarehouseBusy(
-                f"the writer's concurrency limit {settings.writer_limit!r} ($HKAM_WRITER_LIMIT) "
-                f"is not on the Prefect server ({exc}); create it: prefect gcl create "
-                f"{settings.writer_limit} --limit 1"
-            ) from exc
-        yield
-
-
 def execute(
     settings: Settings,
     run_id: str | None = None,
@@ -351,7 +326,7 @@ def execute(
     ws = wh.Workspace(settings.warehouse)
     checks: dict[str, Outcome] = {}
     try:
-        with _writer_slot(settings), wh.writer_lock(ws, wait=settings.lock_wait):
+        with wh.writer_slot(settings.writer_limit), wh.writer_lock(ws, wait=settings.lock_wait):
             # Live runs fetch first and land what they fetched; they always go ahead.
             before = None if live else snapshot_inputs(settings, sources, hash_new=False)
             same = None if before is None else unchanged_since(ws.published, before)

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,30 @@ class Workspace:
         hidden = folder.glob(f".{self.published.stem}.*") if folder.is_dir() else []
         fixed = [name, f"{name}.wal", f"{name}.tmp", self.versions.name, self.landing.name]
         return [folder / n for n in fixed] + sorted(hidden)
+
+
+@contextmanager
+def writer_slot(limit: str | None) -> Iterator[None]:
+    """Under a Prefect server, a slot of the global concurrency limit `limit` ($HKAM_WRITER_LIMIT)
+    around the writer: runs from any host queue for it (writer_lock only holds on one machine).
+    A limit the server does not have is WarehouseBusy, naming how to create it."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not limit or not PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+    from prefect.concurrency.sync import concurrency
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(concurrency(limit, occupy=1, strict=True))
+        except ConcurrencySlotAcquisitionError as exc:
+            raise WarehouseBusy(
+                f"the writer's concurrency limit {limit!r} ($HKAM_WRITER_LIMIT) is not on the "
+                f"Prefect server ({exc}); create it: prefect gcl create {limit} --limit 1"
+            ) from exc
+        yield
 
 
 @contextmanager

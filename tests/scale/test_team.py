@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import duckdb
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows import warehouse as wh
 from flows.resources import snapshot_dir
 from tests.ops.conftest import BIN, PrefectServer, stop_group
 from tests.ops.test_deploy import prefect, wait_for
@@ -89,3 +92,14 @@ def test_two_workers_each_run_a_deployment_run_and_both_publish(
     # One writer at a time: the limit is there and no slot is left taken.
     limit = cast(dict[str, Any], prefect_pg.get("/v2/concurrency_limits/hkam-writer"))
     assert limit["limit"] == 1 and limit["active_slots"] == 0
+
+
+def test_a_writer_limit_missing_on_the_server_blocks_and_says_how_to_create_it(
+    prefect_pg: PrefectServer,
+) -> None:
+    with (
+        temporary_settings(updates={PREFECT_API_URL: prefect_pg.url}),
+        pytest.raises(wh.WarehouseBusy, match="prefect gcl create no-such-writer --limit 1"),
+        wh.writer_slot("no-such-writer"),
+    ):
+        pass
