@@ -35,7 +35,7 @@ process (`time.process_time`, every thread), each alternative run in the same se
   rows and rate (a rich display on a terminal, a log line under Prefect or CI) and says it is
   still running after 30 s of silence.
 
-**The 1M benchmark on 9cf49cd** (the tables above, one repeat, 2026-12-05 06:04-06:13 UTC, load
+**The 1M benchmark on 9cf49cd** (the 1M section below, one repeat, 2026-12-05 06:04-06:13 UTC, load
 average 4.3-7.0 at the start, on an AMD EPYC where the earlier 1M run had a quiet Intel Xeon):
 hkam register cold 98.95 s wall against dlt scd2 16.25 s (x6.09) and the SQL peer 15.73 s
 (x6.29): **both issue-21 targets missed**; naive / hkam cold 0.66 (target 1.5, missed); peak
