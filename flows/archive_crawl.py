@@ -16,6 +16,7 @@ import httpx
 from flows import progress
 from flows.sources import gia_archive, http
 from flows.sources.errors import FetchError, SourceError
+from flows.sources.gia import HK_TZ
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ class CrawlStats:
         took = max(time.monotonic() - self.started, 1e-9)
         done = self.days_read + self.days_skipped
         return (
-            f"archive: {done}/{self.days} days ({self.days_skipped} read before, "
-            f"{self.days_empty} without releases), {self.pages} pages, "
+            f"archive: {done}/{self.days} daily index pages ({self.days_skipped} read before, "
+            f"{self.days_empty} without releases), {self.pages} release pages, "
             f"{self.pages / took:.1f} pages/s"
         )
 
@@ -147,6 +148,8 @@ class Crawler:
         self.sleep = sleep
         self.retries = retries
         self.backoff = backoff
+        self._found_index = any(d.get("index_status") != 404 for d in self.manifest.days.values())
+        self._missing: list[tuple[date, str]] = []  # 404 days waiting for one index found
 
     def _get(self, url: str) -> http.Landed:
         """One polite GET, landed; retries (429, 5xx, timeouts) keep the per-host delay too."""
@@ -165,6 +168,23 @@ class Crawler:
             sleep=pause,
         )
 
+    def _record(self, day: date, lang: str, pages: list[PageRef], status: int) -> None:
+        """Record a day read in full, unless it is today or later in Hong Kong (its index can
+        still grow, or not be up yet). A day without an index waits until some day's index was
+        found: if none ever is, the address is wrong, and days recorded empty would never be
+        read again."""
+        if day >= datetime.now(HK_TZ).date():
+            return
+        if status == 404 and not self._found_index:
+            self._missing.append((day, lang))
+            return
+        if status != 404 and not self._found_index:
+            self._found_index = True
+            for waiting in self._missing:
+                self.manifest.record(*waiting, [], 404)
+            self._missing.clear()
+        self.manifest.record(day, lang, pages, status)
+
     def read_day(self, day: date, lang: str, stats: CrawlStats) -> list[PageRef] | None:
         """The day's release pages, landed and recorded; None when the day could not be read
         in full (it is tried again next time)."""
@@ -174,7 +194,7 @@ class Crawler:
         except FetchError as exc:
             if exc.last_status == 404:
                 stats.days_empty += 1
-                self.manifest.record(day, lang, [], 404)
+                self._record(day, lang, [], 404)
                 return []
             stats.failed.append(f"{day} {lang}: {exc}")
             return None
@@ -203,7 +223,7 @@ class Crawler:
                     fetched_at=landed.retrieved_at.isoformat(),
                 )
             )
-        self.manifest.record(day, lang, pages, index.status)
+        self._record(day, lang, pages, index.status)
         return pages
 
     def crawl(
@@ -219,7 +239,15 @@ class Crawler:
             headers = {"User-Agent": http.USER_AGENT}
             self.client = httpx.Client(headers=headers, follow_redirects=True)
         try:
-            self._crawl(todo, stats, refs, refresh)
+            # Its rows are a day in a language (one index page): rate and a heartbeat.
+            with progress.step("archive: daily index pages", total_rows=len(todo)) as step:
+                self._crawl(todo, stats, refs, refresh, step)
+            if self._missing:
+                stats.failed.append(
+                    f"no daily index page was found at {self.base} ({len(self._missing)} "
+                    "missing, HTTP 404): those days are not recorded as read; is $HKAM_GIA_URL "
+                    "the archive's host?"
+                )
         finally:
             if owned and self.client is not None:
                 self.client.close()
@@ -227,10 +255,17 @@ class Crawler:
         return refs, stats
 
     def _crawl(
-        self, todo: list[tuple[date, str]], stats: CrawlStats, refs: list[PageRef], refresh: bool
+        self,
+        todo: list[tuple[date, str]],
+        stats: CrawlStats,
+        refs: list[PageRef],
+        refresh: bool,
+        step: progress.Step,
     ) -> None:
         for n, (day, lang) in enumerate(todo, 1):
-            if self.manifest.done(day, lang) and not refresh:
+            step.advance(1)
+            fetched = not (self.manifest.done(day, lang) and not refresh)
+            if not fetched:
                 stats.days_skipped += 1
                 refs.extend(self.manifest.pages(day, lang))
             else:
@@ -238,5 +273,6 @@ class Crawler:
                 if got is not None:
                     stats.days_read += 1
                     refs.extend(got)
-            if n % 10 == 0 or n == len(todo):
+            # A line per day read (at 1 s a request a day takes minutes); skipped days go fast.
+            if (fetched and self.polite.delay) or n % 100 == 0 or n == len(todo):
                 progress.emit(stats.line())

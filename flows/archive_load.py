@@ -134,7 +134,10 @@ def load_pages(
     light: list[dict[str, Any]] = []  # what proposing needs of each page: no text, no bytes
     revised: set[str] = set()
     outcomes: list[Outcome] = []
-    with cluster(address) as scheduler:  # a local:N cluster starts once for every chunk
+    with (
+        cluster(address) as scheduler,  # a local:N cluster starts once for every chunk
+        progress.step("archive: pages parsed and detected", total_rows=len(new)) as step,
+    ):
         for start in range(0, len(new), CHUNK_PAGES):
             chunk = new[start : start + CHUNK_PAGES]
             batches = run_batches(parse_and_detect_batch, _batches(chunk), scheduler, name=TASK)
@@ -143,6 +146,7 @@ def load_pages(
             parsed = [r for r in rows if r["error"] is None]
             kept = _insert(con, parsed, load_id, result, outcomes, revised)
             light += [{k: r[k] for k in _LIGHT} for r in parsed if r["url"] in kept]
+            step.advance(len(chunk))
             found = sum(r["candidate"] is not None for r in light)
             progress.emit(
                 f"archive: {start + len(chunk)}/{len(new)} new pages parsed and loaded, "
@@ -255,7 +259,7 @@ def _propose(
     } | decided
     linked = _linked(parsed)
     _join_known(con, parsed, linked, known)
-    other = {en: zh for en, zh in linked.items()} | {zh: en for en, zh in linked.items()}
+    other = dict(linked) | {zh: en for en, zh in linked.items()}
     cands = [
         r["candidate"]
         for r in parsed

@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger
 
 from flows import progress
 from flows import warehouse as wh
-from flows.archive_crawl import Crawler
+from flows.archive_crawl import Crawler, PageRef
 from flows.archive_load import load_pages
 from flows.dask_runner import ClusterError
 from flows.nightly import record_run, report_run
@@ -91,7 +91,7 @@ def _publish(
     run: RunSummary,
     counts: SourceCounts,
     checks: dict[str, Outcome],
-    refs: list[Any],
+    refs: list[PageRef],
     address: str | None,
 ) -> None:
     ws = wh.Workspace(settings.warehouse)

@@ -19,7 +19,8 @@ BIG5 = "P2023022200377"  # served as Big5 bytes, no charset anywhere
 REDIRECTED = "P2023011800460"  # answers 301 to /moved/…
 FLAKY = "P2023061400555"  # answers 503 once, then the page
 REVISED = "P2024022800146"  # its title changes when the server is told to revise
-OLDER_INDEX = (date(2023, 2, 28), "zh")  # this day's index page is in the older layout
+OLDER_INDEX = (date(2023, 2, 28), "zh")
+BROKEN_DAY = "/gia/general/202303/01.htm"  # answers 500 while the archive is told it is broken  # this day's index page is in the older layout
 REVISION_MARK = " (revised in place: synthetic test change)"
 
 
@@ -31,6 +32,7 @@ class Archive:
     releases: list[site.Release]
     revised: bool = False
     hits: Counter[str] = field(default_factory=Counter)
+    broken: bool = False
     flaky_left: int = 1
 
     def by_id(self, rid: str) -> site.Release:
@@ -53,6 +55,8 @@ def _index(archive: Archive, path: str) -> bytes | None:
 
 
 def _page(archive: Archive, path: str) -> tuple[int, bytes, dict[str, str]]:
+    if path == BROKEN_DAY and archive.broken:
+        return 500, b"<html>Internal Server Error</html>", {}
     if path.startswith("/moved/"):
         path = "/gia/general/" + path.removeprefix("/moved/")
     elif REDIRECTED in path:

@@ -14,7 +14,7 @@ import pytest
 from flows import archive_load
 from flows import pipeline as p
 from flows import warehouse as wh
-from flows.archive_crawl import Manifest, Polite
+from flows.archive_crawl import Crawler, Manifest, Polite
 from flows.backfill import execute_backfill
 from flows.cli import main
 from flows.resources import snapshot_dir
@@ -264,3 +264,29 @@ def test_hkam_backfill_press_runs_the_flow_and_prints_its_summary(
     assert rows == [("P2023100900453",), ("P2023100900454",)]
     assert main([*argv, str(where), "--dask", "somewhere:8786"]) == 2
     assert "local:N" in capsys.readouterr().err
+
+
+def test_a_day_not_read_in_full_is_read_on_the_next_run(archive: Archive, tmp_path: Path) -> None:
+    days = [date(2023, 3, 1), date(2023, 4, 14)]  # the first fails, the second has a release
+    crawler = Crawler(archive.base, tmp_path / "landing", delay=0, retries=1, backoff=0)
+    archive.broken = True
+    try:
+        _, stats = crawler.crawl(days, ["en"])
+    finally:
+        archive.broken = False
+    assert len(stats.failed) == 1 and "2023-03-01 en" in stats.failed[0]
+    assert "HTTP 500" in stats.failed[0] and stats.days_read == 1
+    again = Crawler(archive.base, tmp_path / "landing", delay=0)
+    _, stats = again.crawl(days, ["en"])
+    assert stats.days_read == 1 and stats.days_skipped == 1 and stats.days_empty == 1
+    # A day not over in Hong Kong (here one far ahead) is read but not recorded as read.
+    ahead = date(2099, 1, 1)
+    again.crawl([ahead], ["en"])
+    assert not again.manifest.done(ahead, "en") and again.manifest.done(days[0], "en")
+
+
+def test_a_wrong_address_records_no_day_as_empty(archive: Archive, tmp_path: Path) -> None:
+    crawler = Crawler(archive.base + "/nothing-here", tmp_path / "landing", delay=0)
+    _, stats = crawler.crawl([date(2023, 4, 14)], ["en", "zh"])
+    assert stats.days_empty == 2 and not crawler.manifest.days
+    assert "no daily index page was found" in stats.failed[-1]

@@ -283,3 +283,26 @@ def test_the_aws_settings_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> N
     settings = load()
     assert settings.aws["AWS_SECRET_ACCESS_KEY"] == SECRET and settings.publish_url == URL
     assert SECRET not in repr(settings) and SECRET not in str(settings)
+
+
+def test_a_shared_folder_works_too_and_old_duckdb_objects_go_after_latest_moves(
+    place: Place, tmp_path: Path
+) -> None:
+    folder = tmp_path / "shared"
+    older = [f"hkam-2020010{i}T000000Z-aaaaaa.duckdb" for i in range(1, 4)]
+    (folder / "duckdb").mkdir(parents=True)
+    for name in older:
+        (folder / "duckdb" / name).write_bytes(b"an older version (test-made bytes)")
+    done = remote.upload(place.warehouse, f"file://{folder}", {}, keep=2)
+    latest = json.loads((folder / "LATEST.json").read_text(encoding="utf-8"))
+    assert latest["run_id"] == done.run_id == last_run_id(place.warehouse)
+    # Run ids sort by time: the current object and the newest older one stay.
+    assert sorted(p.name for p in (folder / "duckdb").iterdir()) == [
+        older[2],
+        Path(done.duckdb).name,
+    ]
+    assert sorted(done.removed) == [f"duckdb/{n}" for n in older[:2]]
+    rows = pl.read_delta(str(folder / "delta" / "marts" / "largest_commitments"))
+    with duckdb.connect(str(place.warehouse), read_only=True) as con:
+        [(n,)] = con.execute("SELECT count(*) FROM marts.largest_commitments").fetchall()
+    assert rows.height == n > 0
