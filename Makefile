@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ROWS   ?= 1000000
 PY_DIRS := flows tests $(wildcard bench) $(wildcard fuzz)
 
-.PHONY: install run test lint format bench bench-profile bench-archive clean browser fuzz
+.PHONY: install run test lint format bench bench-profile bench-archive clean browser fuzz postgres
 
 # Idempotent: the venv is made once and reinstalled only when pyproject.toml changes.
 install: $(STAMP)
@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 
-test: install browser lint
+test: install browser postgres lint
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium for the report and desk browser tests (Debian's chromium; CI runs as root on
@@ -35,6 +35,12 @@ browser:
 	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(BROWSER_PKGS); \
 	else echo "Chromium or its Chinese font is missing: run 'sudo apt-get update && sudo apt-get install -y $(BROWSER_PKGS)' (the browser tests skip without Chromium)"; fi
+
+# PostgreSQL for tests/scale (a Prefect server on it; Debian's postgresql, as for chromium).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y postgresql; \
+	else echo "PostgreSQL is missing: run 'sudo apt-get update && sudo apt-get install -y postgresql' (the scale tests skip without it)"; fi
 
 format: install
 	$(BIN)/ruff check --fix $(PY_DIRS)
@@ -48,8 +54,13 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Not part of `make test`: ROWS=100000 / 1000000 / 10000000 (REPEAT=1 for 10M).
+# WORKERS=1,2: the scale-out benchmark instead (bench/scale.py: embedded against --dask local:N).
 bench: install $(BENCH_STAMP)
+ifdef WORKERS
+	$(BIN)/python bench/scale.py --rows $(ROWS) --workers $(WORKERS) --repeat $(REPEAT)
+else
 	$(BIN)/python bench/run.py --rows $(ROWS) --repeat $(REPEAT)
+endif
 
 bench-profile: install $(BENCH_STAMP)
 	$(BIN)/python bench/profile.py --rows $(ROWS)

@@ -16,6 +16,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from report_publish import publish_section  # noqa: E402
+from scale_report import scale_section  # noqa: E402
 
 ORDER = [
     "floor",
@@ -672,6 +673,7 @@ def render(results_dir: Path) -> str:
     out += gia_section(results)
     out += publish_section(results_dir, results)
     out += profile_section(results_dir)
+    out += scale_section(results_dir)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         help="upload each published version to s3://BUCKET/PREFIX or file:///DIR "
         "(default: $HKAM_PUBLISH_URL; credentials from the AWS_* variables)",
     )
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="heavy steps on Dask: local:N (N worker processes here) or a scheduler's "
+        "tcp://host:port (default: $HKAM_DASK_ADDRESS, else in this process)",
+    )
 
     sql = verb("sql", "run a read-only SQL query against the published warehouse")
     sql.add_argument("query", help="SQL text; `describe schema.table` also shows column comments")
@@ -196,6 +202,7 @@ def _run(args: argparse.Namespace) -> int:
             run_id=run_id,
             live=args.live,
             publish_url=args.publish_url,
+            dask=settings.dask_address,
         )
     except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
         crash = exc

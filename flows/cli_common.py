@@ -24,6 +24,7 @@ def settings_of(args: argparse.Namespace) -> Any:
         getattr(args, "snapshot_dir", None),
         getattr(args, "reports_dir", None),
         getattr(args, "data_dir", None),
+        dask=getattr(args, "dask", None),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,13 +18,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
+from flows import dask_runner, progress, upload, webhook
 from flows import pipeline as p
-from flows import progress, upload, webhook
 from flows import published as pub
 from flows import register_rules as rules
 from flows import register_steps as reg
 from flows import warehouse as wh
 from flows.contracts import contract
+from flows.dask_runner import ClusterError
 from flows.inputs import Inputs, snapshot_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
 from flows.reports.site import write_run_reports
@@ -42,7 +44,7 @@ Result = TypeVar("Result")
 
 # Outcomes a run expects and reports (a blocked register, a source that fails its checks): the
 # summary and the DQ report say them; a traceback on the terminal would only hide them.
-EXPECTED = (p.Blocked, p.InputError, SourceError)
+EXPECTED = (p.Blocked, p.InputError, SourceError, ClusterError)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _official(
     now: datetime,
     only: list[str] | None = None,
     live: bool = False,
+    spread: str | None = None,
 ) -> dict[str, Outcome]:
     """C&SD, HKMA and ITF; a failing source is reported and skipped, never stops the others."""
     landing = wh.Workspace(settings.warehouse).landing
@@ -134,12 +137,17 @@ def _official(
         # Analyst-owned files live in the snapshot, live run or not.
         where, cited = (settings.snapshot_dir, own) if spec.owned else (folder, manifest)
         files = sorted(where.glob(spec.pattern))
-        load = load_published if spec.owned else load_official
         try:
-            outcome = load(
-                con, spec, files, landing, cited, counts, run.run_id, now,
-                max_failed_share=settings.max_failed_share,
-            )  # fmt: skip
+            if spec.owned:
+                outcome = load_published(
+                    con, spec, files, landing, cited, counts, run.run_id, now,
+                    max_failed_share=settings.max_failed_share,
+                )  # fmt: skip
+            else:
+                outcome = load_official(
+                    con, spec, files, landing, cited, counts, run.run_id, now,
+                    max_failed_share=settings.max_failed_share, spread=spread,
+                )  # fmt: skip
         except (SourceError, p.InputError) as exc:
             counts.status, counts.message = "failed", str(exc)
             counts.loaded = counts.quarantined = 0
@@ -175,6 +183,7 @@ def _register(
     run: RunSummary,
     now: datetime,
     force: bool = False,
+    spread: str | None = None,
 ) -> Outcome | None:
     """The register source end to end; returns its validation outcome (None when skipped)."""
     counts = SourceCounts("register")
@@ -193,7 +202,10 @@ def _register(
     per_file = read_register(con, landed, run.run_id)
     counts.rows_in = sum(per_file.values())
     _say(f"register: {counts.rows_in} rows from {len(landed)} file(s); validating")
-    checked = check_register(con, counts.rows_in, run.run_id, now, settings.part_rows, _say)
+    checked = check_register(
+        con, counts.rows_in, run.run_id, now, settings.part_rows, _say,
+        spread=spread, shared_dir=settings.shared_dir or ws_shared(settings),
+    )  # fmt: skip
     too_many = rules.failed_share(
         con, checked.quarantined, counts.rows_in, settings.max_failed_share, run.run_id
     )
@@ -256,13 +268,18 @@ def _publish(
     """Every source into a working copy, marts, meta rows, then publish it (under the lock)."""
     ws = wh.Workspace(settings.warehouse)
     now = run.started_at
-    with wh.connect(wh.start_work_copy(ws), memory_limit=settings.duckdb_memory) as con:
+    with (
+        dask_runner.cluster(settings.dask_address) as spread,
+        wh.connect(wh.start_work_copy(ws), memory_limit=settings.duckdb_memory) as con,
+    ):
+        if spread is not None:
+            _say(f"heavy steps on Dask at {spread}")
         wh.migrate(con)
-        checks.update(_official(con, settings, run, now, sources, live))
+        checks.update(_official(con, settings, run, now, sources, live, spread))
         decided = set(read_decisions(settings.data_dir))
-        run.new_candidates = propose(con, run.run_id, decided)
+        run.new_candidates = propose(con, run.run_id, decided, spread=spread)
         fx_changed = any(s.source == "hkma" and s.loaded for s in run.sources)
-        register = _register(con, settings, run, now, force=fx_changed)
+        register = _register(con, settings, run, now, force=fx_changed, spread=spread)
         if register is not None:
             checks["register"] = register
         # issue 24: after the register, so a proposal starts from the status it holds now.
@@ -282,6 +299,36 @@ def _publish(
             run.inputs_sha256 = after.sha256 if after.stamps == before.stamps else None
         record_run(con, run, checks)
     wh.publish(ws, keep=settings.keep_versions)
+
+
+def ws_shared(settings: Settings) -> Path:
+    """The default shared folder: beside the warehouse, hidden like the run's other files."""
+    published = wh.Workspace(settings.warehouse).published
+    return published.with_name(f".{published.stem}.shared")
+
+
+@contextlib.contextmanager
+def _writer_slot(settings: Settings) -> Iterator[None]:
+    """Under a Prefect server, a slot of the global concurrency limit $HKAM_WRITER_LIMIT around
+    the writer: runs from any host queue for it (the file lock only holds on one machine)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not settings.writer_limit or not PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+    from prefect.concurrency.sync import concurrency
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(concurrency(settings.writer_limit, occupy=1, strict=True))
+        except ConcurrencySlotAcquisitionError as exc:
+            raise wh.WarehouseBusy(
+                f"the writer's concurrency limit {settings.writer_limit!r} ($HKAM_WRITER_LIMIT) "
+                f"is not on the Prefect server ({exc}); create it: prefect gcl create "
+                f"{settings.writer_limit} --limit 1"
+            ) from exc
+        yield
 
 
 def execute(
@@ -304,7 +351,7 @@ def execute(
     ws = wh.Workspace(settings.warehouse)
     checks: dict[str, Outcome] = {}
     try:
-        with wh.writer_lock(ws, wait=settings.lock_wait):
+        with _writer_slot(settings), wh.writer_lock(ws, wait=settings.lock_wait):
             # Live runs fetch first and land what they fetched; they always go ahead.
             before = None if live else snapshot_inputs(settings, sources, hash_new=False)
             same = None if before is None else unchanged_since(ws.published, before)
@@ -315,7 +362,7 @@ def execute(
             else:
                 try:
                     _publish(settings, run, checks, live, sources, before)
-                except (p.Blocked, p.InputError) as exc:
+                except (p.Blocked, p.InputError, ClusterError) as exc:
                     wh.discard(ws)
                     run.status = "blocked"
                     run.blocked_reasons.append(str(exc))
@@ -362,13 +409,15 @@ def nightly(
     sources: list[str] | None = None,
     data_dir: str | None = None,
     publish_url: str | None = None,
+    dask: str | None = None,
 ) -> dict[str, Any]:
     """Nightly job: every source into the warehouse, DQ report, atomic publish.
 
     `sources` limits the official sources (censtatd, hkma, itf); the register always runs.
     `publish_url` (else $HKAM_PUBLISH_URL) uploads each published version there (issue 23).
+    `dask`: the heavy steps on a Dask cluster (local:N or tcp://host:port; flows/dask_runner.py).
     """
-    settings = load(warehouse, snapshot_dir, reports_dir, data_dir, publish_url)
+    settings = load(warehouse, snapshot_dir, reports_dir, data_dir, publish_url, dask)
     run = execute(settings, run_id=run_id, live=live, sources=sources)
     get_run_logger().info(run.paragraph())
     return run.to_json()

@@ -23,7 +23,8 @@ from flows.sources.catalog import Manifest, OfficialSource
 from flows.sources.errors import SourceError
 from flows.sources.gia import pair_releases
 from flows.sources.register import InputError, register_files
-from flows.transforms.candidates import agreed, detect_frame
+from flows.spread import detect, parse_files
+from flows.transforms.candidates import agreed
 from flows.transforms.pairing import pair_languages
 from flows.validation import PLACE, Outcome, validate
 
@@ -211,8 +212,11 @@ _FAILED = {
 }
 
 
-def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: set[str]) -> int:
-    """Detect candidates among releases landed by this run; decided ones are not proposed again."""
+def propose_candidates(
+    con: duckdb.DuckDBPyConnection, load_id: str, decided: set[str], spread: str | None = None
+) -> int:
+    """Detect candidates among releases landed by this run; decided ones are not proposed again.
+    `spread`: detection on that Dask cluster, DETECT_BATCH releases a task (flows/spread.py)."""
     items = con.sql(
         "SELECT * FROM raw.gia_item WHERE release_id IN "
         "(SELECT release_id FROM raw.gia_item WHERE load_id = $id)",
@@ -233,7 +237,7 @@ def propose_candidates(con: duckdb.DuckDBPyConnection, load_id: str, decided: se
     pairs = pair_releases(
         items.filter(pl.col("lang") == "en"), items.filter(pl.col("lang") == "zh")
     ).filter(~pl.col("release_id").is_in(list(known | decided)))
-    found = pair_languages(detect_frame(pairs), agreed).with_columns(
+    found = pair_languages(detect(pairs, spread), agreed).with_columns(
         pl.lit(load_id).alias("load_id")
     )
     con.register("found_candidates", found)
@@ -280,8 +284,10 @@ def load_official(
     load_id: str,
     now: datetime,
     max_failed_share: float = MAX_FAILED_SHARE,
+    spread: str | None = None,
 ) -> Outcome | None:
-    """Land, parse, validate and load one official source in one transaction."""
+    """Land, parse, validate and load one official source in one transaction (`spread`: large
+    payloads are parsed on that Dask cluster, flows/spread.py)."""
     landed = land(con, spec.name, files, landing)
     counts.files = len(landed)
     old = [f for f in landed if not f.is_new]
@@ -293,11 +299,9 @@ def load_official(
         return None
     target = contract(spec.table)
     frames = []
-    for f in new:
-        try:
-            parsed = spec.parse(f.path, f.landed_path.read_bytes(), manifest)
-        except SourceError as exc:
-            raise SourceError(f"{f.path}: {exc}") from exc
+    for f, parsed in zip(new, parse_files(spec.parse, new, manifest, spread), strict=True):
+        if isinstance(parsed, str):
+            raise SourceError(f"{f.path}: {parsed}")
         frames.append(
             parsed.with_row_index("line", offset=1).with_columns(
                 pl.col("line").cast(pl.Int64),

@@ -28,18 +28,17 @@ from flows import progress
 from flows import register_rules as rules
 from flows import warehouse as wh
 from flows.contracts import Check, contract, sql_literal
+from flows.register_parts import PartContext, PartResult, check_part, on_cluster, settle
 from flows.runs import SourceCounts
 from flows.sources.register import empty_table, insert_register
 from flows.transforms.commitments import (
     BUSINESS_COLUMNS,
     CROSS_CHECK_LIMIT,
-    amount_sample,
-    stage,
     stated_text_mismatches,
 )
 from flows.transforms.entities import CompanyBook, company_names, company_table
 from flows.transforms.money import FX_SCHEMA
-from flows.transforms.sectors import Taxonomy, unmapped_labels
+from flows.transforms.sectors import Taxonomy
 from flows.validation import (
     MAX_SAMPLES,
     PLACE,
@@ -48,7 +47,6 @@ from flows.validation import (
     combine,
     expectation_type,
     located,
-    validate,
 )
 
 KEY = "commitment_id"  # rows are split into parts by it
@@ -142,97 +140,32 @@ class Checked:
     companies: pl.DataFrame = field(default_factory=pl.DataFrame)
     staged_in: Path | None = None  # the staged parts' folder; merge removes it
     staged_files: list[Path] = field(default_factory=list)  # the parts' Parquet files
-
-
-@dataclass
-class _Part:
-    """One part's findings, kept until the last part (its staged rows are on disk by then)."""
-
-    outcome: Outcome
-    rows: int
-    quarantined: int = 0
-    duplicates: int = 0
-    overridden: int = 0
-    staged_rows: int = 0
-    names: pl.DataFrame | None = None  # first row of each company name, with _f and line
-    sample: pl.DataFrame | None = None  # amount_sample's rows, with _f and line
-    distinct: int = 0
-    labels: set[str] = field(default_factory=set)
-    staged: Path | None = None  # the Parquet file of its staged rows
-    quarantine: Path | None = None  # and of its quarantined rows, if any
+    shared_in: Path | None = None  # the Dask workers' folder of this run's parts; merge removes it
 
 
 @dataclass
 class _Parts:
-    """What every part is checked with: the run's reference data and where parts are written."""
+    """The parts of the landed register and what each is checked with (register_parts)."""
 
     con: duckdb.DuckDBPyConnection
     bounds: list[str]
-    load_id: str
-    now: datetime
-    scratch: Path
-    fx: pl.DataFrame
-    taxonomy: Taxonomy
-    book: CompanyBook
-    order: dict[str, int]  # file sha -> read order
-    sample_limit: int
-    month_first: frozenset[str] = frozenset()  # files whose numeral dates are m/d/yyyy
+    ctx: PartContext
     fetching: threading.Lock = field(default_factory=threading.Lock)
     stop: bool = False  # a block check failed: later parts are validated, not staged
 
-    def check(self, k: int) -> _Part:
+    def fetch(self, k: int) -> pl.DataFrame:
+        """Part k's landed rows (the connection serves one part at a time)."""
+        with self.fetching:
+            return _part(self.con, self.bounds, k, self.ctx.load_id)
+
+    def check(self, k: int) -> PartResult:
         """Fetch part k, validate it, stage its passing rows and write the staged and
-        quarantined rows to Parquet (part k's files in scratch)."""
-        spec = contract(p.REGISTER)
-        hist = contract("core.investment_commitment_history")
-        with self.fetching:  # the connection serves one part at a time
-            raw = _part(self.con, self.bounds, k, self.load_id)
-        if raw.height == 0:  # the first range is empty when the smallest key is also a bound
-            return _Part(Outcome(results=[]), 0)
-        outcome = validate(raw, spec)
-        found = _Part(outcome, raw.height)
-        progress.advance(raw.height)  # validated rows, for the run's progress display
-        # A failing block check stops the run: the remaining parts are only counted.
+        quarantined rows to Parquet (part k's files in the scratch folder)."""
+        found = check_part(self.fetch(k), self.ctx, stage_rows=not self.stop)
+        progress.advance(found.rows)  # validated rows, for the run's progress display
         self.stop = self.stop or any(
-            r.blocks and r.check.kind != "row_count" for r in outcome.results
+            r.blocks and r.check.kind != "row_count" for r in found.outcome.results
         )
-        if self.stop:
-            return found
-        bad = outcome.quarantined_rows()
-        passing = raw.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
-        staged = stage(
-            passing, self.fx, self.taxonomy, self.book, company_rows=False,
-            month_first=self.month_first,
-        )  # fmt: skip
-        cols = [c.name for c in spec.source_columns]
-        quarantine = p.quarantine_frame("register", raw, outcome, staged.rejects, cols, self.now)
-        stage_cols = [c for c in hist.column_names if c in staged.commitments.columns]
-        types = hist.polars_schema()
-        found.staged = _park(
-            staged.commitments.select(*stage_cols, "row_content").cast(
-                {c: types[c] for c in stage_cols}
-            ),
-            self.scratch / f"{k:05d}.parquet",
-        )
-        if quarantine.height:
-            found.quarantine = _park(quarantine, self.scratch / f"quarantine-{k:05d}.parquet")
-        found.quarantined = quarantine.select("source_file_sha256", "line").n_unique()
-        found.duplicates = staged.duplicates
-        found.overridden = staged.overridden
-        found.staged_rows = staged.commitments.height
-        ordered = staged.commitments.with_columns(
-            pl.col("source_file_sha256")
-            .replace_strict(self.order, return_dtype=pl.Int64)
-            .alias("_f")
-        )
-        found.names = _own(
-            ordered.filter(pl.col("party") == "company")
-            .select("_f", "line", "party", "company_name", "company_zh")
-            .unique(subset=["company_name", "company_zh"], keep="first", maintain_order=True)
-        )
-        sample, found.distinct = amount_sample(ordered, self.sample_limit, ("_f", "line"))
-        found.sample = _own(sample)
-        found.labels = set(unmapped_labels(staged.commitments))
         return found
 
 
@@ -243,11 +176,15 @@ def check_and_stage(
     now: datetime,
     part_rows: int,
     say: Callable[[str], None] = lambda _: None,
+    spread: str | None = None,
+    shared_dir: Path | None = None,
 ) -> Checked:
     """Validate and transform the landed register part by part; quarantine rows go to
     meta.quarantine in one statement after the last part, and the staged rows are the temp view
-    stage_commitment over the parts' Parquet files beside the database. Raises Blocked."""
-    spec = contract(p.REGISTER)
+    stage_commitment over the parts' Parquet files beside the database. Raises Blocked.
+
+    `spread`: a Dask address (flows/dask_runner.py): the parts are checked by its workers, which
+    write large results to `shared_dir`; DuckDB stays in this process, the only writer."""
     fx = con.sql("SELECT month, currency, hkd_per_unit FROM core.fx_rate").pl()
     con.execute(f"DROP VIEW IF EXISTS {STAGED}")
     month_first, order_warnings = rules.date_orders(con)
@@ -255,83 +192,106 @@ def check_and_stage(
     parts = len(bounds) + 1  # fewer when keys repeat across a bound
     scratch = wh.scratch_dir(con)
     checked = Checked(outcome=Outcome(results=[]), staged_in=scratch)
-    work = _Parts(
-        con,
-        bounds,
+    ctx = PartContext(
         load_id,
         now,
-        scratch,
         fx if fx.height else pl.DataFrame(schema=FX_SCHEMA),
         Taxonomy.load(),
         CompanyBook.load(),
         dict(con.execute(f"SELECT sha, ord FROM {FILES}").fetchall()),
         CROSS_CHECK_LIMIT // parts,
         month_first,
+        scratch,
     )
-    found: list[_Part] = []
+    work = _Parts(con, bounds, ctx)
     try:
-        # Two parts at a time, each in a thread: while one fetches from DuckDB or writes
-        # Parquet, the other runs polars (all three release the GIL); results stay in part
-        # order. At 10M rows on 2 cores: 49 s one part after another, 36 s two at a time.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="register-part") as pool:
-            pending: deque[Future[_Part]] = deque()
-
-            def take_oldest() -> None:
-                found.append(pending.popleft().result())
-                if parts > 1:
-                    say(f"register: part {len(found)} of {parts} checked and staged")
-
-            for k in range(parts):
-                pending.append(pool.submit(work.check, k))
-                if len(pending) == 2:
-                    take_oldest()
-            while pending:
-                take_oldest()
-        staged_files = [f.staged for f in found if f.staged is not None]
-        quarantined = [f.quarantine for f in found if f.quarantine is not None]
-        checked.staged_files = staged_files
-        if staged_files:
-            _view_staged(con, staged_files)
-        if quarantined:
-            # One statement after the last part; the parts' quarantine is never held whole.
-            con.execute(
-                "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM read_parquet($files)",
-                {"files": [str(f) for f in quarantined]},
-            )
-        whole = {
-            check.name: _unique_over_all(con, check, rows)
-            for check in spec.checks
-            if check.kind == "unique" and KEY not in (check.args.get("columns") or [check.column])
-        }
-        results = [(f.outcome, f.rows) for f in found if f.rows]
-        checked.outcome = combine(results, spec, KEY, whole)
-        if checked.outcome.blocked:
-            blocked = "; ".join(
-                f"{r.check.name} ({r.unexpected_count} failing)" for r in checked.outcome.blocked
-            )
-            raise p.Blocked(f"register failed block check(s): {blocked}")
-        checked.quarantined = sum(f.quarantined for f in found)
-        checked.duplicates = sum(f.duplicates for f in found)
-        checked.overridden = sum(f.overridden for f in found)
-        checked.staged = sum(f.staged_rows for f in found)
-        everyone = pl.concat([f.names for f in found if f.names is not None]).sort("_f", "line")
-        checked.companies = company_table(company_names(everyone), work.book)
-        samples = [f.sample for f in found if f.sample is not None]
-        stacked = pl.concat(samples).sort("_f", "line")
-        labels = set().union(*(f.labels for f in found))
-        checked.warnings = (
-            order_warnings
-            + stated_text_mismatches(stacked, sum(f.distinct for f in found))
-            + (
-                [f"sector labels not in the taxonomy (cluster 'unmapped'): {sorted(labels)}"]
-                if labels
-                else []
-            )
-        )
+        if spread is None:
+            found = _in_threads(work, parts, say)
+        else:
+            checked.shared_in = (shared_dir or scratch) / f"register-{load_id}"
+            found = on_cluster(work.fetch, parts, work.ctx, spread, checked.shared_in, say)
+        settle(found, scratch)
+        checked.outcome = _finish(con, checked, found, rows, ctx.book)
+        checked.warnings = order_warnings + _warnings(found)
     except BaseException:
         _drop_staged(con, checked)
         raise
     return checked
+
+
+def _in_threads(work: _Parts, parts: int, say: Callable[[str], None]) -> list[PartResult]:
+    """Every part in this process, two at a time in threads, in part order."""
+    found: list[PartResult] = []
+    # Two parts at a time, each in a thread: while one fetches from DuckDB or writes
+    # Parquet, the other runs polars (all three release the GIL); results stay in part
+    # order. At 10M rows on 2 cores: 49 s one part after another, 36 s two at a time.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="register-part") as pool:
+        pending: deque[Future[PartResult]] = deque()
+
+        def take_oldest() -> None:
+            found.append(pending.popleft().result())
+            if parts > 1:
+                say(f"register: part {len(found)} of {parts} checked and staged")
+
+        for k in range(parts):
+            pending.append(pool.submit(work.check, k))
+            if len(pending) == 2:
+                take_oldest()
+        while pending:
+            take_oldest()
+    return found
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    checked: Checked,
+    found: list[PartResult],
+    rows: int,
+    book: CompanyBook,
+) -> Outcome:
+    """The staged view and the quarantine over every part, their counts in `checked`, and the
+    register's outcome with the checks no part can see alone. Raises Blocked."""
+    spec = contract(p.REGISTER)
+    staged_files = [f.staged for f in found if isinstance(f.staged, Path)]
+    quarantined = [f.quarantine for f in found if isinstance(f.quarantine, Path)]
+    checked.staged_files = staged_files
+    if staged_files:
+        _view_staged(con, staged_files)
+    if quarantined:
+        # One statement after the last part; the parts' quarantine is never held whole.
+        con.execute(
+            "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM read_parquet($files)",
+            {"files": [str(f) for f in quarantined]},
+        )
+    whole = {
+        check.name: _unique_over_all(con, check, rows)
+        for check in spec.checks
+        if check.kind == "unique" and KEY not in (check.args.get("columns") or [check.column])
+    }
+    outcome = combine([(f.outcome, f.rows) for f in found if f.rows], spec, KEY, whole)
+    if outcome.blocked:
+        blocked = "; ".join(
+            f"{r.check.name} ({r.unexpected_count} failing)" for r in outcome.blocked
+        )
+        raise p.Blocked(f"register failed block check(s): {blocked}")
+    checked.quarantined = sum(f.quarantined for f in found)
+    checked.duplicates = sum(f.duplicates for f in found)
+    checked.overridden = sum(f.overridden for f in found)
+    checked.staged = sum(f.staged_rows for f in found)
+    everyone = pl.concat([f.names for f in found if f.names is not None]).sort("_f", "line")
+    checked.companies = company_table(company_names(everyone), book)
+    return outcome
+
+
+def _warnings(found: list[PartResult]) -> list[str]:
+    """The parts' amounts whose stated text disagrees, and sector labels not in the taxonomy."""
+    samples = [f.sample for f in found if f.sample is not None]
+    stacked = pl.concat(samples).sort("_f", "line")
+    labels = set().union(*(f.labels for f in found))
+    unmapped = f"sector labels not in the taxonomy (cluster 'unmapped'): {sorted(labels)}"
+    return stated_text_mismatches(stacked, sum(f.distinct for f in found)) + (
+        [unmapped] if labels else []
+    )
 
 
 def _unique_over_all(con: duckdb.DuckDBPyConnection, check: Check, rows: int) -> CheckResult:
@@ -360,12 +320,6 @@ def _unique_over_all(con: duckdb.DuckDBPyConnection, check: Check, rows: int) ->
     samples = tuple(located(dict(zip(names, row[1:-2], strict=True)), row[0]) for row in found)
     failing = tuple(int(row[0]) for row in found)
     return CheckResult(check, kind, not failing, rows, len(failing), failing, samples[:MAX_SAMPLES])
-
-
-def _own(frame: pl.DataFrame) -> pl.DataFrame:
-    """A copy that owns its text: a filtered string column otherwise keeps the whole part's
-    string buffers alive (views), and kept across parts that grows memory part by part."""
-    return pl.DataFrame(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
 
 
 def _bounds(con: duckdb.DuckDBPyConnection, parts: int) -> list[str]:
@@ -408,12 +362,6 @@ def _part(con: duckdb.DuckDBPyConnection, bounds: list[str], k: int, load_id: st
         params=params,
     ).pl()
     return part
-
-
-def _park(frame: pl.DataFrame, path: Path) -> Path:
-    """Write a part's rows to Parquet in the scratch folder; returns the path."""
-    frame.write_parquet(path, compression="lz4", statistics=False)
-    return path
 
 
 def _view_staged(
@@ -483,8 +431,9 @@ def discard_staged(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
 def _drop_staged(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
     """Remove the staged view and the files under it."""
     con.execute(f"DROP VIEW IF EXISTS {STAGED}")
-    if checked.staged_in is not None:
-        shutil.rmtree(checked.staged_in, ignore_errors=True)
+    for folder in (checked.staged_in, checked.shared_in):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def merge(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.dask_runner import check_address
 from flows.resources import snapshot_dir
 from flows.sources import urls
 
@@ -77,6 +78,12 @@ class Settings:
     # the standard AWS_* variables for it; those hold secrets: out of repr, never logged.
     publish_url: str | None = None
     aws: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # issue 22: the heavy steps on Dask (None: in this process), the folder its workers write
+    # large results to (None: beside the warehouse), and the Prefect global concurrency limit
+    # taken around the writer when a Prefect server runs the flow (None: the file lock only).
+    dask_address: str | None = None  # $HKAM_DASK_ADDRESS or --dask: local:N or tcp://host:port
+    shared_dir: Path | None = None  # $HKAM_SHARED_DIR
+    writer_limit: str | None = None  # $HKAM_WRITER_LIMIT, such as hkam-writer
 
 
 def load(
@@ -85,6 +92,7 @@ def load(
     reports: str | Path | None = None,
     data: str | Path | None = None,
     publish_url: str | None = None,
+    dask: str | None = None,
 ) -> Settings:
     """Flags win over HKAM_* environment variables, which win over the defaults."""
     env = os.environ
@@ -115,7 +123,19 @@ def load(
         # issue 23
         publish_url=publish_url or env.get("HKAM_PUBLISH_URL") or None,
         aws={name: env[name] for name in AWS_VARIABLES if env.get(name)},
+        # issue 22
+        dask_address=_dask(dask or env.get("HKAM_DASK_ADDRESS") or None),
+        shared_dir=Path(env["HKAM_SHARED_DIR"]) if env.get("HKAM_SHARED_DIR") else None,
+        writer_limit=env.get("HKAM_WRITER_LIMIT") or None,
     )
+
+
+def _dask(address: str | None) -> str | None:
+    """A Dask address hkam can use, or a message naming --dask and HKAM_DASK_ADDRESS."""
+    try:
+        return check_address(address)
+    except ValueError as exc:
+        raise SettingError(f"--dask / HKAM_DASK_ADDRESS: {exc}") from exc
 
 
 def _share(text: str, name: str) -> float:

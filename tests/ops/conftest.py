@@ -6,6 +6,7 @@ through PREFECT_API_URL, so none of them pays for a temporary server of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -77,9 +79,16 @@ def base_env(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     """`prefect server start --host 127.0.0.1 --port <free>` with a temporary PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-home")
+    with serve_prefect(tmp_path_factory.mktemp("prefect-home")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_prefect(home: Path, extra: dict[str, str] | None = None) -> Iterator[PrefectServer]:
+    """A `prefect server start` on a free loopback port (its database: SQLite in `home`, or
+    what `extra` names), stopped by its process group id at the end."""
     port = free_port()
-    env = base_env(home)
+    env = {**base_env(home), **(extra or {})}
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -104,13 +113,18 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
             time.sleep(0.3)
         yield PrefectServer(url, home, {**env, "PREFECT_API_URL": url})
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()
+
+
+def stop_group(proc: subprocess.Popen[Any], wait: float = 20) -> None:
+    """SIGTERM to the process group a `start_new_session` child leads, SIGKILL after `wait` s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def hkam_args(snapshot: Path, warehouse: Path, reports: Path) -> list[str]:

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from flows import pipeline as p
+from flows import register_parts as rp
 from flows import register_steps as rs
 from flows.contracts import contract
 from flows.warehouse import migrate
@@ -110,7 +111,7 @@ def test_a_part_failing_in_its_thread_stops_the_step_and_leaves_no_parts(
     _land(con, [("sha-a", f"k-{i}", i + 2) for i in range(6)])
     con.execute("UPDATE raw.register_commitment SET load_id = 'run-1'")
     written: list[Path] = []
-    park = rs._park
+    park = rp.park
     turn = threading.Lock()  # the two part threads write at once: count under a lock
 
     def fail_third(frame: pl.DataFrame, path: Path) -> Path:
@@ -120,7 +121,7 @@ def test_a_part_failing_in_its_thread_stops_the_step_and_leaves_no_parts(
             written.append(park(frame, path))
             return written[-1]
 
-    monkeypatch.setattr(rs, "_park", fail_third)
+    monkeypatch.setattr(rp, "park", fail_third)
     with pytest.raises(OSError, match="No space left"):
         rs.check_and_stage(con, 6, "run-1", datetime.now(UTC), part_rows=1)
     assert len(written) == 2 and not any(w.exists() for w in written)
