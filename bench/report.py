@@ -15,6 +15,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from lean_notes import LEAN_NOTES  # noqa: E402
 from report_publish import publish_section  # noqa: E402
 from scale_report import scale_section  # noqa: E402
 
@@ -658,7 +659,7 @@ def render(results_dir: Path) -> str:
     ]
     if results:
         out += ["## All sizes", "", *overview(results), ""]
-    out += [TEN_M_RERUN, ""]
+    out += [TEN_M_RERUN, "", LEAN_NOTES, ""]
     if not any(r["rows"] >= 10_000_000 for r in results):
         out += [
             "**10M rows: not measured yet.** Run `make bench ROWS=10000000` with `--repeat 1` "

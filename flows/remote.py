@@ -94,6 +94,7 @@ def open_target(url: str, aws: Mapping[str, str]) -> Target:
             ("secret_access_key", "AWS_SECRET_ACCESS_KEY"),
             ("session_token", "AWS_SESSION_TOKEN"),
             ("region", "AWS_REGION"),
+            ("default_region", "AWS_DEFAULT_REGION"),
             ("endpoint", "AWS_ENDPOINT_URL"),
         )
         if aws.get(env)

@@ -81,7 +81,8 @@ class Seaweed:
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
-        """Until a signed list of the bucket answers (the S3 port opens before the bucket)."""
+        """Until a signed write to the bucket works (the S3 port opens before the bucket, and the
+        bucket lists before the volume server takes writes)."""
         import obstore
         from obstore.store import S3Store
 
@@ -100,7 +101,8 @@ class Seaweed:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"weed mini exited: {(self.folder / 'weed.log').read_text()}")
             try:
-                obstore.list(store).collect()
+                obstore.put(store, ".ready", b"probe")
+                obstore.delete(store, ".ready")
                 return
             except Exception:
                 if time.monotonic() > deadline:

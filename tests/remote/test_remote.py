@@ -252,7 +252,7 @@ def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
             seaweed.start()
     assert "upload: duckdb/" in stream.getvalue()  # the server went away mid-upload
     out = capsys.readouterr().out
-    assert "published locally; upload failed: " in out
+    assert "published locally; upload failed: " in out, out
     run_id = last_run_id(place.warehouse)
     assert run_id != before["run_id"]
     dq = (place.reports / "latest" / "dq.md").read_text(encoding="utf-8")
@@ -265,13 +265,14 @@ def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
     assert (read_status(place.warehouse) or {}).get("ok") is False
     # LATEST.json still names the previous complete version.
     assert place.latest() == before
-    # The next run finds nothing new, and uploads what the last one could not.
+    # The next run (its inputs unchanged, it publishes nothing) uploads what the last could not.
     assert place.run() == 0
+    out = capsys.readouterr().out
     after = place.latest()
-    assert after["run_id"] == run_id
+    assert after["run_id"] == last_run_id(place.warehouse), out
     assert all(after["delta"][n] > v for n, v in before["delta"].items())
     status = read_status(place.warehouse) or {}
-    assert status.get("ok") is True and status.get("run_id") == run_id
+    assert status.get("ok") is True and status.get("run_id") == after["run_id"]
     assert json.loads(json.dumps(status))["url"] == URL
 
 
