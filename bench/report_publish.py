@@ -15,12 +15,17 @@ PUT_PER_1000 = 0.005
 
 
 def publish_results(results_dir: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each size's publish measurement: a full bench's `publish`, else publish_<rows>.json."""
-    found = {int(r["rows"]): r["publish"] for r in results if "file" in (r.get("publish") or {})}
-    for path in results_dir.glob("publish_*.json"):
+    """Every publish measurement: a full bench's `publish` (labelled with the bench's size) and
+    each standalone publish_<rows>.json, by size."""
+    found = [
+        {**r["publish"], "rows": int(r["rows"]), "source": f"make bench ({r['date'][:10]})"}
+        for r in results
+        if "file" in (r.get("publish") or {})
+    ]
+    for path in sorted(results_dir.glob("publish_*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        found.setdefault(int(data["rows"]), data)
-    return [found[k] for k in sorted(found)]
+        found.append({**data, "source": f"bench/publish.py ({path.name})"})
+    return sorted(found, key=lambda m: int(m["rows"]))
 
 
 def _mb(n: float) -> str:
@@ -40,9 +45,9 @@ def publish_section(results_dir: Path, results: list[dict[str, Any]]) -> list[st
         "DuckDB file's multipart upload; **delta_publish_s** is the Delta write of every "
         "published `core` and `marts` table (views included) plus LATEST.json and the prune.",
         "",
-        "| register rows | target | file MB | file s | file MB/s | Delta MB | delta_publish_s "
-        "| load avg |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| register rows | measured by | target | file MB | file s | file MB/s | Delta MB "
+        "| delta_publish_s | load avg |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in measured:
         delta_mb = _mb(m["file"].get("delta_bytes", 0))
@@ -51,13 +56,16 @@ def publish_section(results_dir: Path, results: list[dict[str, Any]]) -> list[st
             if not r:
                 continue
             out.append(
-                f"| {m['rows']:,} | {kind}:// | {_mb(r['file_bytes'])} | {r['file_s']:.2f} | "
+                f"| {m['rows']:,} | {m['source']} | {kind}:// | {_mb(r['file_bytes'])} | "
+                f"{r['file_s']:.2f} | "
                 f"{r['file_mb_per_s']:.0f} | {delta_mb} | {r['delta_publish_s']:.2f} | "
                 f"{m.get('load_avg_start', 0):.1f} |"
             )
     notes = [f"{m['rows']:,} rows: {m['note']}" for m in measured if m.get("note")]
     out += ["", *(f"Note ({n})." for n in notes), *([""] if notes else [])]
-    out += [*_estimate(measured[-1]), ""]
+    # The estimate: the largest size, its quietest measurement (the machine is shared).
+    largest = [m for m in measured if m["rows"] == measured[-1]["rows"]]
+    out += [*_estimate(min(largest, key=lambda m: m.get("load_avg_start", 0))), ""]
     return out
 
 
@@ -74,6 +82,9 @@ def _estimate(m: dict[str, Any]) -> list[str]:
     requests = (TEN_GB / (16 * 1024 * 1024) + delta_gb * 10 + r["tables"] * 2) * 30
     ten_m = 10_000_000 / m["rows"]
     return [
+        f"From the quietest {m['rows']:,}-row measurement ({m['source']}, load average "
+        f"{m.get('load_avg_start', 0):.1f}).",
+        "",
         f"**At 10M register rows** (not measured: a 10M bench is not run on this shared machine; "
         f"`make bench ROWS=10000000` records delta_publish_s) a linear extrapolation from "
         f"{m['rows']:,} rows gives a ~{r['file_bytes'] * ten_m / 1e9:.1f} GB file uploaded in "

@@ -505,10 +505,13 @@ def freeze_code(dest: Path) -> Path:
     return dest
 
 
-def publish_bench(warehouse: Path, work: Path, env: dict[str, str], code: Path) -> dict[str, Any]:
+def publish_bench(
+    warehouse: Path, rows: int, work: Path, env: dict[str, str], code: Path
+) -> dict[str, Any]:
     """bench/publish.py on the last warehouse: file:// and SeaweedFS on loopback (issue 23)."""
     out = work / "publish.json"
     cmd = [PY, str(BENCH / "publish.py"), str(warehouse), "--s3", "--out", str(out)]
+    cmd += ["--rows", str(rows)]
     done = subprocess.run(cmd, env=env, cwd=code, capture_output=True, text=True, timeout=900)
     if done.returncode != 0 or not out.exists():
         return {"status": "failed", "stderr": done.stderr[-2000:]}
@@ -666,7 +669,7 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
             marts = mart_queries(last_wh) if last_wh else {}
             scans = scan_queries(last_wh) if last_wh else {}
             summary = run_summary(last_wh) if last_wh else {}
-            publish = publish_bench(last_wh, work, env, code) if last_wh else {}
+            publish = publish_bench(last_wh, rows, work, env, code) if last_wh else {}
             gia: dict[str, Any] = {"status": "todo: flows/sources/gia.py or candidates.py absent"}
             if gia_available(code):
                 gia_run = measure(
