@@ -37,6 +37,11 @@ SKIPPED = {
     "prefect work-pool create": "needs a Prefect server",
     "prefect deploy": "needs a Prefect server",
     "prefect worker start": "a worker, running until stopped (and a server)",
+    "export PREFECT_SERVER_DATABASE_CONNECTION_URL": "points a Prefect server at a PostgreSQL "
+    "host of the team's (tests/scale/ starts a real one)",
+    "prefect gcl create": "needs a Prefect server",
+    "dask scheduler": "a Dask scheduler, running until stopped",
+    "dask worker": "a Dask worker, running until stopped (and a scheduler)",
 }
 # What an interactive program reads from its standard input here (the README opens a shell).
 STDIN = {"duckdb": "select count(*) as commitments from core.investment_commitment;\n"}
