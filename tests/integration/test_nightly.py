@@ -171,7 +171,7 @@ def test_a_file_changed_while_the_run_reads_it_records_no_inputs(
     the run started: otherwise the next run could skip content this run never loaded."""
     from flows import nightly
 
-    build = nightly.build_marts.fn  # a step after landing, before the record
+    build = nightly.build_marts  # a step after landing, before the record
 
     def touch_then_build(*args: object, **kwargs: object) -> list[str]:
         register = snapshot_copy / "register" / "commitments.csv"
@@ -179,7 +179,7 @@ def test_a_file_changed_while_the_run_reads_it_records_no_inputs(
         os.utime(register, ns=(1, 1))
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(nightly.build_marts, "fn", touch_then_build)
+    monkeypatch.setattr(nightly, "build_marts", touch_then_build)
     assert run(paths, snapshot_copy) == 0
     assert query(paths["warehouse"], "SELECT inputs_sha256 FROM meta.run") == [(None,)]
 

@@ -42,6 +42,8 @@ SKIPPED = {
     "prefect gcl create": "needs a Prefect server",
     "dask scheduler": "a Dask scheduler, running until stopped",
     "dask worker": "a Dask worker, running until stopped (and a scheduler)",
+    "hkam review --web": "serves the review desk until stopped (tests/desk/ starts it on a free "
+    "port and drives it in Chromium)",
 }
 # What an interactive program reads from its standard input here (the README opens a shell).
 STDIN = {"duckdb": "select count(*) as commitments from core.investment_commitment;\n"}
