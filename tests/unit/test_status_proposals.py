@@ -123,6 +123,8 @@ def test_the_hints_polars_finds_hold_every_hint_of_the_python_ones() -> None:
 
     titles, texts = ["LCQ6: Ｏａｓｅｓ", None], [EN, ZH + " 简体字的引进办公室"]
     words, chars = _doc_hints(pl.DataFrame({"title": titles, "text": texts}))
-    want_words, want_chars = hints([f"{a or ''} {b or ''}" for a, b in zip(titles, texts)])
+    want_words, want_chars = hints(
+        [f"{a or ''} {b or ''}" for a, b in zip(titles, texts, strict=True)]
+    )
     assert set(want_words) <= set(words) and set(want_chars) <= set(chars)
     assert {"oases", "lcq6"} <= set(words) and {"簡", "简", "引"} <= set(chars)
