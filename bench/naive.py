@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from flows.contracts import contract
+from flows.validation import build_suite
 
 ROW = "__row"
 
@@ -30,7 +31,7 @@ def run(csv_path: Path, out: Path) -> dict[str, int]:
     frame = pd.read_csv(csv_path, dtype=str, encoding="utf-8")
     frame[ROW] = range(len(frame))
     ctx: Any = gx.get_context(mode="ephemeral")
-    suite = ctx.suites.add(spec.gx_suite())
+    suite = ctx.suites.add(build_suite(spec))
     batch_def = (
         ctx.data_sources.add_pandas("naive")
         .add_dataframe_asset("register")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger
 
-from flows import progress
+from flows import progress, publishing
 from flows import warehouse as wh
 from flows.archive_crawl import Crawler, PageRef
 from flows.archive_load import load_pages
@@ -120,7 +120,7 @@ def _publish(
         run.status = "published"
         run.finished_at = datetime.now(UTC)
         record_run(con, run, checks)
-    wh.publish(ws, keep=settings.keep_versions)
+    publishing.publish(ws, keep=settings.keep_versions)
 
 
 @flow(name="backfill press")

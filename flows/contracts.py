@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import yaml
 
 from flows.resources import schemas_dir
 from flows.sources.textcodec import TEXT_FAULT
-
-if TYPE_CHECKING:
-    from great_expectations.core import ExpectationSuite
 
 SEVERITIES = ("warn", "block")
 CHECK_KINDS = ("not_null", "unique", "accepted_values", "between", "regex")
@@ -220,12 +217,6 @@ class Contract:
     def qualified(self) -> str:
         """Quoted schema.table identifier."""
         return f"{_ident(self.schema)}.{_ident(self.name)}"
-
-    def gx_suite(self) -> ExpectationSuite:
-        """The Great Expectations suite for this contract (imports GX lazily: it is slow)."""
-        from flows.validation import build_suite
-
-        return build_suite(self)
 
 
 def _ident(name: str) -> str:

@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
-from flows import dask_runner, progress, upload, webhook
+from flows import dask_runner, progress, publishing, upload, webhook
 from flows import pipeline as p
 from flows import published as pub
 from flows import register_rules as rules
@@ -297,7 +297,7 @@ def _publish(
             after = snapshot_inputs(settings, sources, hash_new=True)
             run.inputs_sha256 = after.sha256 if after.stamps == before.stamps else None
         record_run(con, run, checks)
-    wh.publish(ws, keep=settings.keep_versions)
+    publishing.publish(ws, keep=settings.keep_versions)
 
 
 def ws_shared(settings: Settings) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from flows.warehouse import Workspace, _fsync, connect, sha256_of, writer_lock
+from flows.warehouse import Workspace, connect, fsync_path, sha256_of, writer_lock
 
 SUFFIX = ".duckdb"
 
@@ -120,9 +120,9 @@ def keep_version(ws: Workspace, keep: int) -> Version | None:
     except OSError:
         tmp = target.with_name(f".{target.name}.tmp")
         shutil.copy2(ws.published, tmp)
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, target)
-    _fsync(ws.versions)
+    fsync_path(ws.versions)
     return _version(ws, target)
 
 
@@ -176,9 +176,25 @@ def restore(ws: Workspace, version: str | None = None, keep: int = 7, wait: floa
         for stale in (ws.work, ws.work.with_name(ws.work.name + ".wal")):
             stale.unlink(missing_ok=True)
         shutil.copy2(chosen.path, ws.work)
-        _fsync(ws.work)
+        fsync_path(ws.work)
         keep_version(ws, max(keep, 1))
         os.replace(ws.work, ws.published)
-        _fsync(ws.published.parent)
+        fsync_path(ws.published.parent)
         prune(ws, max(keep, 1))
     return chosen
+
+
+def publish(ws: Workspace, keep: int = 7) -> None:
+    """Atomically replace the published file with the checkpointed working copy.
+
+    The file being replaced is first kept as a version (hard link, so free) and versions
+    beyond the newest `keep` are pruned. Killed at any point, the published file is either
+    the old one or the complete new one, never a mix.
+    """
+    with connect(ws.work) as con:
+        con.execute("CHECKPOINT")
+    fsync_path(ws.work)
+    keep_version(ws, keep)
+    os.replace(ws.work, ws.published)
+    fsync_path(ws.published.parent)
+    prune(ws, keep)

@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: connect, migrate from contracts, run SQL files, publish by atomic swap."""
+"""The DuckDB warehouse: connect, migrate from contracts, run SQL files, the working copy."""
 
 from __future__ import annotations
 
@@ -321,31 +321,13 @@ def start_work_copy(ws: Workspace) -> Path:
     return ws.work
 
 
-def publish(ws: Workspace, keep: int = 7) -> None:
-    """Atomically replace the published file with the checkpointed working copy.
-
-    The file being replaced is first kept as a version (hard link, so free) and versions
-    beyond the newest `keep` are pruned. Killed at any point, the published file is either
-    the old one or the complete new one, never a mix.
-    """
-    from flows import publishing
-
-    with connect(ws.work) as con:
-        con.execute("CHECKPOINT")
-    _fsync(ws.work)
-    publishing.keep_version(ws, keep)
-    os.replace(ws.work, ws.published)
-    _fsync(ws.published.parent)
-    publishing.prune(ws, keep)
-
-
 def discard(ws: Workspace) -> None:
     """Drop the working copy; the published file stays as it was."""
     for path in (ws.work, ws.work.with_name(ws.work.name + ".wal")):
         path.unlink(missing_ok=True)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """Flush a file or directory to disk so the rename survives a crash."""
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows import archive_load
+from flows import archive_load, publishing
 from flows import pipeline as p
 from flows import warehouse as wh
 from flows.archive_crawl import Crawler, Manifest, Polite
@@ -57,7 +57,7 @@ def _feed_first(settings: Settings) -> None:
         manifest = SnapshotManifest.read(snapshot_dir())
         p.load_official(con, spec, [feed], ws.landing, manifest, SourceCounts("gia"), "feed", now)
         p.propose_candidates(con, "feed", set())
-    wh.publish(ws)
+    publishing.publish(ws)
 
 
 @pytest.fixture(scope="module")

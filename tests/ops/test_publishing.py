@@ -29,7 +29,7 @@ def fake_run(ws: wh.Workspace, run_id: str, keep: int = 7) -> str:
             "CREATE TABLE IF NOT EXISTS meta.run (run_id VARCHAR, status VARCHAR, started_at TIMESTAMP)"
         )
         con.execute("INSERT INTO meta.run VALUES (?, 'published', now())", [run_id])
-    wh.publish(ws, keep=keep)
+    publishing.publish(ws, keep=keep)
     return sha(ws.published)
 
 

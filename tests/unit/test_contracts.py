@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from flows.contracts import CHECK_KINDS, Contract, ContractError, load_contracts, parse_contract
+from flows.validation import build_suite
 from flows.warehouse import connect, migrate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -209,7 +210,7 @@ def _targets(expectation: Any) -> list[str]:
 @pytest.mark.parametrize("table", _params())
 def test_gx_suite_one_expectation_per_check(gx_context: Any, table: str) -> None:
     c = CONTRACTS[table]
-    suite = c.gx_suite()
+    suite = build_suite(c)
     assert suite.name == c.table
     expectations = list(suite.expectations)
     assert len(expectations) == len(c.checks)
@@ -232,7 +233,7 @@ def test_gx_suite_one_expectation_per_check(gx_context: Any, table: str) -> None
 
 def test_gx_suite_covers_the_register_checks(gx_context: Any) -> None:
     c = CONTRACTS["raw.register_commitment"]
-    kinds = {type(e).__name__ for e in c.gx_suite().expectations}
+    kinds = {type(e).__name__ for e in build_suite(c).expectations}
     assert kinds == {
         "ExpectCompoundColumnsToBeUnique",
         "ExpectColumnValuesToNotBeNull",
@@ -246,7 +247,8 @@ def test_gx_suite_covers_the_register_checks(gx_context: Any) -> None:
 def test_gx_suite_without_a_context() -> None:
     code = (
         "from flows.contracts import contract\n"
-        "suite = contract('core.fx_rate').gx_suite()\n"
+        "from flows.validation import build_suite\n"
+        "suite = build_suite(contract('core.fx_rate'))\n"
         "assert len(suite.expectations) == 7  # 5 declared + 2 text checks\n"
     )
     env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
