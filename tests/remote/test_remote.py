@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,39 +23,11 @@ from polars.testing import assert_frame_equal
 from flows import progress, remote
 from flows.cli import main
 from flows.publishing import last_run_id
-from flows.resources import snapshot_dir
 from flows.upload import read_status
 from tests.helpers import business_dump, rewrite_register
 from tests.ops.test_webhook import Receiver, receiver  # noqa: F401  (the webhook's test server)
 
-from .conftest import BUCKET, SECRET, Seaweed
-
-URL = f"s3://{BUCKET}/team/hkam"
-
-
-@dataclass
-class Place:
-    """A warehouse published by real runs and uploaded to URL."""
-
-    snapshot: Path
-    warehouse: Path
-    reports: Path
-    data: Path
-    aws: dict[str, str]
-
-    def run(self, *extra: str) -> int:
-        return main(
-            ["run", "--snapshot-dir", str(self.snapshot), "--warehouse", str(self.warehouse),
-             "--reports-dir", str(self.reports), "--data-dir", str(self.data), *extra]
-        )  # fmt: skip
-
-    def target(self) -> remote.Target:
-        return remote.open_target(URL, self.aws)
-
-    def latest(self) -> dict[str, Any]:
-        found = remote.read_latest(self.target())
-        assert found is not None
-        return found
+from .conftest import SECRET, URL, Place, Seaweed
 
 
 def utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -71,24 +41,6 @@ def utc(frame: pl.DataFrame) -> pl.DataFrame:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def place(
-    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, seaweed: Seaweed
-) -> Iterator[Place]:
-    """The first published run, uploaded by the nightly hook (--publish-url)."""
-    base = tmp_path_factory.mktemp("remote")
-    shutil.copytree(snapshot_dir(), base / "snapshot")
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in seaweed.aws.items():
-            mp.setenv(name, value)
-        found = Place(
-            base / "snapshot", base / "wh" / "hkam.duckdb", base / "reports", base / "data",
-            seaweed.aws,
-        )  # fmt: skip
-        assert found.run("--publish-url", URL) == 0
-        yield found
 
 
 def test_a_published_run_reads_back_equal_to_the_warehouse(place: Place) -> None:
