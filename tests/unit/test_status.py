@@ -45,9 +45,13 @@ def _scores(rows: list[dict[str, Any]]) -> tuple[float, float, str]:
         fn += bool(r["expected"]) and got != r["expected"]
     precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     changes = sum(bool(r["expected"]) for r in rows)
-    return precision, recall, (
-        f"{len(rows)} sentences ({changes} report a change): precision {precision:.2f}, "
-        f"recall {recall:.2f} (tp {tp}, fp {fp}, fn {fn})"
+    return (
+        precision,
+        recall,
+        (
+            f"{len(rows)} sentences ({changes} report a change): precision {precision:.2f}, "
+            f"recall {recall:.2f} (tp {tp}, fp {fp}, fn {fn})"
+        ),
     )
 
 
