@@ -54,6 +54,9 @@ _EN = {
         r"\b(?:launch|launching) ceremony\b",
         r"\b(?:has|have)(?: also| now| already| recently| \w+ly)? (?:set up|established|opened)\b",
         r"\b(?:announced|marked|celebrated) the (?:official )?launch of\b",
+        r"\bapplications?\b[^.;]{0,120}?\b(?:are|is) now open\b",
+        r"\b(?:was|were|has been|have been) (?:set up|established)\b",
+        r"\bcommenced (?:its|their) work\b",
     ],
     WITHDRAWN: [
         r"\b(?:withdr[ae]w|withdrawn|terminated|terminates|termination of|cancell?ed|scrapped|"
@@ -63,7 +66,7 @@ _EN = {
 
 _ZH = {
     "mou": [
-        r"簽(?:署|訂|定)了?[^。；]{0,30}?(?:備忘錄|協議|協定|合約|合同|框架)",
+        r"簽(?:署|訂|定)了?[^。；]{0,30}?(?:備忘錄|協議|協定|合約|合同|框架|意向)",
         r"(?:備忘錄|協議|協定)[^。；]{0,8}?(?:已|正式)?簽(?:署|訂)",
         r"簽約|簽署儀式|簽約儀式|進行簽署|簽署了",
     ],
@@ -77,11 +80,12 @@ _ZH = {
     ],
     "operational": [
         r"投產|投入(?:營運|運作|運營|使用|服務|生產)",
-        r"開幕|開業|啟用|啓用|落成|揭幕",
+        r"開幕|開業|開園|啟用|啓用|落成|揭幕|啟幕|啓幕",
+        r"開設[^。；,;]{0,12}?(?:辦事處|辦公室|總部|廠房|工廠|生產線|中心|分公司)",
         r"(?:開始|正式)(?:營運|運作|運營|生產)",
         r"擴充|擴展",
         r"接受申請|開放申請|推出",
-        r"(?:已|已經|早前|日前)成立|成立了|(?:已|已經)設立|設立了|(?:去|前|今)年[^。；,;將會擬預計]{0,6}成立",
+        r"(?:已|已經|早前|日前)成立|已(?:於|在)[^。；,;將會擬]{0,8}成立|成立了|(?:已|已經)設立|設立了|(?:去|前|今)年[^。；,;將會擬預計]{0,6}成立",
         r"(?:已有[^。；,;]{0,12}?|已|已經)進駐|進駐了",
     ],
     WITHDRAWN: [r"撤回|撤出|撤離|終止|取消|退出|放棄"],
@@ -95,10 +99,14 @@ _BLOCK_EN = re.compile(
     r"(?:[^.;,]{0,40})$"
 )
 _BLOCK_ZH = re.compile(
-    r"(?:將|計劃|計畫|預計|預期|擬|(?<![委議社學協公])會|即將|有望|希望|目標|爭取|準備|打算|如|若|是否|"
+    r"(?:將|計劃|計畫|預計|預期|擬|(?<![委議社學協公])會|即將|有望|希望|目標|爭取|準備|籌備|打算|如|若|是否|"
     r"尚未|未|沒有|不)[^。；，,;]{0,8}$"
 )
 _WINDOW_EN, _WINDOW_ZH = 60, 12
+_QUOTE_SLACK = 40  # a quote cut by the window's start would hide a plan word before it
+_CLAUSE = re.compile(r"[，,。；;：:]")
+# 將 governing the clause's verb from afar (北京國際仲裁院將與…在今日稍後的活動簽署): a plan.
+_FUTURE_CLAUSE_ZH = re.compile(r"將(?:與|就|於|會|在|把|向|同|為|联|聯)")
 _QUOTED = re.compile(r"「[^」]*」|《[^》]*》")
 
 
@@ -194,9 +202,12 @@ def progress(sentence: str) -> list[str]:
     found: list[str] = []
     for status, pattern in _compiled()[lang]:
         for m in pattern.finditer(text):
-            # A quoted name (「新型工業加速計劃」) is not a plan word.
-            before = _QUOTED.sub("", text[max(0, m.start() - window) : m.start()])
-            if not block.search(before):
+            # A quoted name (「新型工業加速計劃」) is not a plan word: drop whole quotes, then look
+            # at the window before the phrase (and, in Chinese, at its clause for 將與/將就…).
+            start = max(0, m.start() - window - _QUOTE_SLACK)
+            before = _QUOTED.sub("", text[start : m.start()])[-window:]
+            clause = _CLAUSE.split(text[: m.start()])[-1] if lang == "zh" else ""
+            if not block.search(before) and not _FUTURE_CLAUSE_ZH.search(clause):
                 found.append(status)
                 break
     return sorted(set(found), key=STATUSES.index)

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "gia_labelled.jsonl"
+# Full texts of real releases (issue 24): labelled like FIXTURE, scored beside it, not served.
+FULL_TEXTS = FIXTURE.with_name("gia_fulltext.jsonl")
 _GENERAL = re.compile(r"/gia/general/(\d{6})/(\d{2})/(P\d{12,13})")
 _WEEKDAY_ZH = "一二三四五六日"
 # Issue times the labelled notes quote from the pages themselves.
@@ -48,10 +50,15 @@ class Release:
         return f"/gia/general/{self.day:%Y%m}/{self.day:%d}/{self.rid}.htm"
 
 
-def labelled() -> list[dict[str, Any]]:
+def labelled(path: Path = FIXTURE) -> list[dict[str, Any]]:
     """The labelled releases (real text, with URLs)."""
-    with FIXTURE.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def full_texts() -> list[dict[str, Any]]:
+    """The labelled full texts (`full_text` true), read whole from a public scraper's copy."""
+    return labelled(FULL_TEXTS)
 
 
 def archive_releases() -> list[Release]:

@@ -7,11 +7,8 @@ the bundled snapshot; the register edits below are test-made changes to real row
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,42 +19,14 @@ import pytest
 from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
-from flows import progress, remote
+from flows import remote
 from flows.cli import main
 from flows.publishing import last_run_id
-from flows.resources import snapshot_dir
 from flows.upload import read_status
 from tests.helpers import business_dump, rewrite_register
 from tests.ops.test_webhook import Receiver, receiver  # noqa: F401  (the webhook's test server)
 
-from .conftest import BUCKET, SECRET, Seaweed
-
-URL = f"s3://{BUCKET}/team/hkam"
-
-
-@dataclass
-class Place:
-    """A warehouse published by real runs and uploaded to URL."""
-
-    snapshot: Path
-    warehouse: Path
-    reports: Path
-    data: Path
-    aws: dict[str, str]
-
-    def run(self, *extra: str) -> int:
-        return main(
-            ["run", "--snapshot-dir", str(self.snapshot), "--warehouse", str(self.warehouse),
-             "--reports-dir", str(self.reports), "--data-dir", str(self.data), *extra]
-        )  # fmt: skip
-
-    def target(self) -> remote.Target:
-        return remote.open_target(URL, self.aws)
-
-    def latest(self) -> dict[str, Any]:
-        found = remote.read_latest(self.target())
-        assert found is not None
-        return found
+from .conftest import SECRET, URL, Place, Seaweed
 
 
 def utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -71,24 +40,6 @@ def utc(frame: pl.DataFrame) -> pl.DataFrame:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def place(
-    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, seaweed: Seaweed
-) -> Iterator[Place]:
-    """The first published run, uploaded by the nightly hook (--publish-url)."""
-    base = tmp_path_factory.mktemp("remote")
-    shutil.copytree(snapshot_dir(), base / "snapshot")
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in seaweed.aws.items():
-            mp.setenv(name, value)
-        found = Place(
-            base / "snapshot", base / "wh" / "hkam.duckdb", base / "reports", base / "data",
-            seaweed.aws,
-        )  # fmt: skip
-        assert found.run("--publish-url", URL) == 0
-        yield found
 
 
 def test_a_published_run_reads_back_equal_to_the_warehouse(place: Place) -> None:
@@ -216,17 +167,35 @@ def test_wrong_credentials_say_so_and_leave_the_local_publish(
     assert f"{URL} still has run {before['run_id']}" in out
 
 
-class StopAt(io.StringIO):
-    """A progress stream that stops the server when the DuckDB object is in place."""
+WRITTEN_BEFORE_THE_STOP = 3  # Delta tables the interrupted upload gets to write
 
-    def __init__(self, server: Seaweed) -> None:
-        super().__init__()
-        self.server = server
 
-    def write(self, text: str) -> int:
-        if "upload: duckdb/" in text and self.server.proc is not None:
+@dataclass
+class StopMidUpload:
+    """Wraps remote._write_delta: kills the server just before the upload's fourth Delta table,
+    so the DuckDB object and three tables of the new run are in place and LATEST.json is not.
+    The stop happens in the uploading thread at that point, whatever the machine's load."""
+
+    server: Seaweed
+    real: Any
+    written: list[str] = field(default_factory=list)
+    refused: bool = False
+
+    def __call__(self, con: Any, target: remote.Target, name: str, run_id: str) -> int:
+        if len(self.written) == WRITTEN_BEFORE_THE_STOP and self.server.proc is not None:
             self.server.stop()
-        return super().write(text)
+            self.refused = self.server.refuses()
+        version = int(self.real(con, target, name, run_id))
+        self.written.append(name)
+        return version
+
+
+def delta_versions(place: Place, names: list[str]) -> dict[str, int]:
+    """Each table's latest Delta version on the server now."""
+    options = place.target().storage_options
+    return {
+        n: DeltaTable(place.target().delta_uri(n), storage_options=options).version() for n in names
+    }
 
 
 def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
@@ -242,17 +211,19 @@ def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
     monkeypatch.setenv("HKAM_PUBLISH_URL", URL)
     monkeypatch.setenv("HKAM_WEBHOOK_URL", receiver[1])
     rewrite_register(place.snapshot, {"horizon-robotics-2023-12": {"status": "operational"}})
-    stream = StopAt(seaweed)
-    progress.show_on(stream)
+    stop = StopMidUpload(seaweed, remote._write_delta)
+    monkeypatch.setattr(remote, "_write_delta", stop)
     try:
         assert place.run() == 0  # published locally: the run's own outcome
     finally:
-        progress.stop()
+        monkeypatch.setattr(remote, "_write_delta", stop.real)
         if seaweed.proc is None:
             seaweed.start()
-    assert "upload: duckdb/" in stream.getvalue()  # the server went away mid-upload
+    # The server went away mid-upload, after three Delta tables and before the fourth.
+    assert stop.refused and len(stop.written) == WRITTEN_BEFORE_THE_STOP
     out = capsys.readouterr().out
     assert "published locally; upload failed: " in out, out
+    assert "write the Delta table" in out, out  # the step the upload stopped at
     run_id = last_run_id(place.warehouse)
     assert run_id != before["run_id"]
     dq = (place.reports / "latest" / "dq.md").read_text(encoding="utf-8")
@@ -263,14 +234,23 @@ def test_the_server_stopped_mid_upload_keeps_latest_and_the_next_run_completes(
     [event] = [b for b in receiver[0].bodies if b["run"]["run_id"] == run_id]
     assert event["event"] == "hkam.run.upload_failed"
     assert (read_status(place.warehouse) or {}).get("ok") is False
-    # LATEST.json still names the previous complete version.
+    # LATEST.json still names the previous complete version, whose objects are all there,
+    # although the new run's DuckDB object and first tables went up.
     assert place.latest() == before
-    # The next run (its inputs unchanged, it publishes nothing) uploads what the last could not.
+    names = sorted(before["delta"])
+    half = delta_versions(place, names)
+    assert {n for n in names if half[n] == before["delta"][n] + 1} == set(stop.written)
+    assert all(half[n] == before["delta"][n] for n in names if n not in stop.written)
+    store = place.target().store
+    assert obstore.head(store, before["duckdb"])["size"] > 0
+    assert obstore.head(store, f"duckdb/hkam-{run_id}.duckdb")["size"] > 0
+    # The next run (its inputs unchanged, it publishes nothing) uploads what the last could not,
+    # adding one version to each table: none again to the tables already written.
     assert place.run() == 0
     out = capsys.readouterr().out
     after = place.latest()
-    assert after["run_id"] == last_run_id(place.warehouse), out
-    assert all(after["delta"][n] > v for n, v in before["delta"].items())
+    assert after["run_id"] == run_id == last_run_id(place.warehouse), out
+    assert after["delta"] == {n: v + 1 for n, v in before["delta"].items()}
     status = read_status(place.warehouse) or {}
     assert status.get("ok") is True and status.get("run_id") == after["run_id"]
     assert json.loads(json.dumps(status))["url"] == URL

@@ -30,9 +30,10 @@ def _texts() -> list[tuple[str, str]]:
     with (snapshot_dir() / "register" / "commitments.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             out += [(f"register {row['commitment_id']}", row["source_url"] + " " + row["notes"])]
-    for line in (FIXTURES / "gia_labelled.jsonl").read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        out += [(f"gia_labelled {item['id']}", item["source_url"] + " " + item["note"])]
+    for name in ("gia_labelled", "gia_fulltext"):
+        for line in (FIXTURES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            out += [(f"{name} {item['id']}", item["source_url"] + " " + item["note"])]
     return out
 
 

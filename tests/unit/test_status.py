@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from flows.transforms.status import (
     Known,
@@ -15,17 +16,18 @@ from flows.transforms.status import (
     proposal_id,
 )
 
-# Real sentences with their URLs, each taken verbatim from text already in tests/fixtures
-# (gia_labelled.jsonl, extract_phrasings.csv: `taken_from` says where), labelled by hand: the
-# status each reports for the company or scheme it names, or none. NOT held out: the patterns
-# were adjusted after reading them, so the scores below are fit scores, not generalisation.
-# A check on 20 other real sentences (7 report a change; read from public pages, not stored
-# here) made before the last widening of the patterns gave precision 1.00 and recall 0.29:
-# unseen phrasings ("held a signing ceremony", "早前成立") are missed more than misread.
+# Real sentences with their URLs, labelled by hand: the status each reports for the company or
+# scheme it names, or none. Two groups. "tuned": 55 taken verbatim from text already in
+# tests/fixtures (`taken_from` says where); the patterns were adjusted after reading them, so
+# their scores are fit scores. "held_out": 36 read later from real releases and pages (the full
+# texts of tests/fixtures/gia_fulltext.jsonl, the same scraper's copies of other releases of
+# those days, and pages found by search), labelled BEFORE the patterns scored them and not used
+# to change the patterns: their score is the honest estimate. No real withdrawal of a registered
+# company or scheme was found; the held-out set has terminations and closures that are not one.
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "status_sentences.jsonl"
 
 
-def _predict(row: dict[str, object]) -> str | None:
+def _predict(row: dict[str, Any]) -> str | None:
     names = [str(n) for n in row["names"]]  # type: ignore[attr-defined]
     known = Known("x", names[0], str(row["from_status"]), tuple(name_variants(names)))
     found = [f.to_status for f in findings("", str(row["text"]), [known])]
@@ -33,21 +35,37 @@ def _predict(row: dict[str, object]) -> str | None:
     return steps[0] if steps else None
 
 
-def test_status_sentences_precision_and_recall() -> None:
-    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
-    changes = [r for r in rows if r["expected"]]
-    assert len(changes) >= 20 and len(rows) - len(changes) >= 20
-    assert all(r["source_url"].startswith("http") for r in rows)
+def _scores(rows: list[dict[str, Any]]) -> tuple[float, float, str]:
+    """Precision, recall and a printable summary of the predictions for these rows."""
     tp = fp = fn = 0
     for r in rows:
         got = _predict(r)
         tp += bool(r["expected"]) and got == r["expected"]
         fp += got is not None and got != r["expected"]
         fn += bool(r["expected"]) and got != r["expected"]
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"status proposals on {len(rows)} real sentences ({len(changes)} report a change): "
-          f"precision {precision:.2f}, recall {recall:.2f} (tp {tp}, fp {fp}, fn {fn})")  # fmt: skip
-    assert precision >= 0.8 and recall >= 0.8
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    changes = sum(bool(r["expected"]) for r in rows)
+    return (
+        precision,
+        recall,
+        (
+            f"{len(rows)} sentences ({changes} report a change): precision {precision:.2f}, "
+            f"recall {recall:.2f} (tp {tp}, fp {fp}, fn {fn})"
+        ),
+    )
+
+
+def test_status_sentences_precision_and_recall() -> None:
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    changes = [r for r in rows if r["expected"]]
+    assert len(changes) >= 20 and len(rows) - len(changes) >= 20
+    assert all(r["source_url"].startswith("http") for r in rows)
+    assert {r["group"] for r in rows} == {"tuned", "held_out"}
+    for group in ("tuned", "held_out"):
+        print(f"status proposals, {group}: {_scores([r for r in rows if r['group'] == group])[2]}")
+    precision, recall, summary = _scores(rows)
+    print(f"status proposals, all: {summary}")
+    assert precision >= 0.8 and recall >= 0.8, summary
 
 
 # The tests below use SYNTHETIC sentences (not reports of real events): each exercises one rule.
