@@ -126,7 +126,10 @@ def review(args: argparse.Namespace) -> int:
         _only_for(args, "reject", ("reason",))
         if not args.reason:
             raise UsageError("reject needs --reason TEXT")
-        review.reject(settings.data_dir, args.release_id, args.reason)
+        try:
+            review.reject(settings.data_dir, args.release_id, args.reason)
+        except review.ReviewError as exc:  # decided meanwhile, by the desk or another review
+            raise UsageError(str(exc)) from exc
         print(f"rejected {args.release_id}; it will not be proposed again")
         return EXIT_OK
     _only_for(args, "accept", ("company", "scope", "party", "amount"))

@@ -22,6 +22,7 @@ import duckdb
 from flows.pipeline import HashCache
 from flows.publishing import last_run
 from flows.resources import schemas_dir, sql_dir, taxonomy_dir
+from flows.review import LOCK as REVIEW_LOCK
 from flows.runs import SourceCounts
 from flows.settings import Settings
 from flows.sources.catalog import SOURCES
@@ -137,6 +138,8 @@ def unchanged_since(warehouse: Path, inputs: Inputs) -> tuple[str, list[SourceCo
 def snapshot_inputs(settings: Settings, sources: list[str] | None, hash_new: bool) -> Inputs:
     """The fingerprint of what a snapshot run with these settings reads."""
     ws = Workspace(settings.warehouse)
+    # The review lock file is the desk's and the CLI's, never an input (issue 25).
     skip = [*ws.own_paths(), settings.reports_dir, settings.prefect_home]
+    skip.append(settings.data_dir / REVIEW_LOCK)
     folders = [settings.snapshot_dir, settings.data_dir]
     return run_inputs(folders, ws.landing, sources, hash_new, skip)

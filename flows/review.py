@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +30,9 @@ STATUS_REGISTER = Path("register") / "status.csv"
 # Every accepted proposal's row, kept outside register/ so undo can bring an earlier one back.
 STATUS_ACCEPTED = "status_accepted.jsonl"
 STATUS_PREFIX = "st-"
+# One writer of the decision files at a time, whoever it is (the CLI, the desk's threads): issue 25.
+LOCK = ".review.lock"
+_held = threading.local()  # the data folders this thread holds the lock of, with their depth
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,45 @@ class Decision:
 
 class ReviewError(ValueError):
     """A decision that cannot be written as asked; the message says what to pass instead."""
+
+
+class AlreadyDecided(ReviewError):
+    """Another writer decided this release first (a decision in force is never overwritten)."""
+
+
+@contextmanager
+def writing(data_dir: Path) -> Iterator[None]:
+    """Hold the analyst's folder for one decision: an exclusive flock on `data_dir/.review.lock`
+    that every writer takes (`hkam review` and the desk, across processes and threads), so a
+    check and its write are one step and no append or rewrite interleaves with another.
+    Re-entrant within a thread."""
+    held: dict[Path, int] = _held.__dict__.setdefault("dirs", {})
+    key = data_dir.resolve()
+    if held.get(key):
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / LOCK).open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # waits for the writer before; released on close too
+        held[key] = 1
+        try:
+            yield
+        finally:
+            held[key] = 0
+
+
+def _still_open(data_dir: Path, release_id: str) -> None:
+    """Raise AlreadyDecided when a decision on the release is in force (checked under the lock)."""
+    done = read_decisions(data_dir).get(release_id)
+    if done is not None:
+        raise AlreadyDecided(
+            f"{release_id} was already {done.decision}; `hkam review undo` takes back the last "
+            "decision"
+        )
 
 
 def read_candidates(
@@ -208,14 +254,18 @@ def accept(
         choose_amount(candidate, amount),
     )
     fields = [c.name for c in contract("raw.register_commitment").source_columns]
-    _append(data_dir / REVIEWED_REGISTER, fields, row)
-    _decide(data_dir, str(candidate["release_id"]), "accepted", "", row["commitment_id"])
+    with writing(data_dir):
+        _still_open(data_dir, str(candidate["release_id"]))
+        _append(data_dir / REVIEWED_REGISTER, fields, row)
+        _decide(data_dir, str(candidate["release_id"]), "accepted", "", row["commitment_id"])
     return row
 
 
 def reject(data_dir: Path, release_id: str, reason: str) -> None:
-    """Record that a candidate is not a commitment; it is not proposed again."""
-    _decide(data_dir, release_id, "rejected", reason, "")
+    """Record that a candidate (or status proposal) is not one; it is not proposed again."""
+    with writing(data_dir):
+        _still_open(data_dir, release_id)
+        _decide(data_dir, release_id, "rejected", reason, "")
 
 
 def decisions_newest_first(data_dir: Path) -> list[Decision]:
@@ -227,26 +277,29 @@ def decisions_newest_first(data_dir: Path) -> list[Decision]:
 def undo(data_dir: Path) -> Decision:
     """Take back the last decision in force: the release is open again and an accepted row
     leaves the analyst's register (the next run closes it if a run loaded it)."""
-    last = next(iter(decisions_newest_first(data_dir)), None)
-    if last is None:
-        raise ReviewError("no decision to undo")
-    status = last.release_id.startswith(STATUS_PREFIX)
-    if last.decision == "accepted" and not status:
-        _drop_register_row(data_dir / REVIEWED_REGISTER, last.commitment_id)
-    _decide(data_dir, last.release_id, UNDONE, f"undid {last.decision}", last.commitment_id)
-    if last.decision == "accepted" and status:
-        write_status_register(data_dir)
+    with writing(data_dir):
+        last = next(iter(decisions_newest_first(data_dir)), None)
+        if last is None:
+            raise ReviewError("no decision to undo")
+        status = last.release_id.startswith(STATUS_PREFIX)
+        if last.decision == "accepted" and not status:
+            _drop_register_row(data_dir / REVIEWED_REGISTER, last.commitment_id)
+        _decide(data_dir, last.release_id, UNDONE, f"undid {last.decision}", last.commitment_id)
+        if last.decision == "accepted" and status:
+            write_status_register(data_dir)
     return last
 
 
 def accept_status_row(data_dir: Path, proposal_id: str, row: dict[str, Any], note: str) -> Path:
     """Record an accepted status proposal and rewrite register/status.csv; its path back."""
     path = data_dir / STATUS_ACCEPTED
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"proposal_id": proposal_id, "row": row}, ensure_ascii=False) + "\n")
-    _decide(data_dir, proposal_id, "accepted", note, str(row["commitment_id"]))
-    return write_status_register(data_dir)
+    with writing(data_dir):
+        _still_open(data_dir, proposal_id)
+        with path.open("a", encoding="utf-8") as fh:
+            line = json.dumps({"proposal_id": proposal_id, "row": row}, ensure_ascii=False)
+            fh.write(line + "\n")
+        _decide(data_dir, proposal_id, "accepted", note, str(row["commitment_id"]))
+        return write_status_register(data_dir)
 
 
 def accepted_status_rows(data_dir: Path) -> dict[str, dict[str, Any]]:

@@ -25,11 +25,11 @@ def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _all_proposals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every proposal, newest release first."""
+    """Every proposal, newest release first, with its commitment's current status and cluster."""
     if not _has_table(con):
         return []
     cur = con.execute(
-        f"SELECT p.*, c.status AS current_status FROM {TABLE} AS p "
+        f"SELECT p.*, c.status AS current_status, c.cluster FROM {TABLE} AS p "
         "LEFT JOIN core.investment_commitment AS c USING (commitment_id) "
         "ORDER BY p.published_at DESC NULLS LAST, p.proposal_id"
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -71,13 +70,11 @@ class SecurityHeaders:
 
 
 class Desk:
-    """The app's state: settings, the CSRF token of this server, templates, the writer lock."""
+    """The app's state: settings, the CSRF token of this server, templates."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.token = secrets.token_urlsafe(32)
-        # One decision at a time: check (open? decided?) and write under one lock.
-        self.lock = threading.Lock()
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -177,7 +174,8 @@ class Desk:
             raise HTTPException(400, f"amount {amount!r} is not a number from the list")
 
         def write() -> None:
-            with self.lock:
+            # One decision at a time with every other writer (the CLI too): check, then write.
+            with review.writing(self.settings.data_dir):
                 snap = self.snapshot()
                 row = self._open_row(snap, rid)
                 try:
@@ -187,6 +185,8 @@ class Desk:
                         company, number = fields.get("company", ""), int(amount) if amount else None
                         where = self.settings.data_dir
                         review.accept(where, row, company, scope, party, number, snap.companies)
+                except review.AlreadyDecided as exc:
+                    raise HTTPException(409, str(exc)) from exc
                 except review.ReviewError as exc:
                     raise HTTPException(400, _in_desk_words(str(exc))) from exc
 
@@ -201,12 +201,15 @@ class Desk:
             raise HTTPException(400, f"{rid}: choose a reason or write one")
 
         def write() -> None:
-            with self.lock:
+            with review.writing(self.settings.data_dir):
                 self._open_row(self.snapshot(), rid)
-                if is_status(rid):
-                    reject_status(self.settings, rid, reason)
-                else:
-                    review.reject(self.settings.data_dir, rid, reason)
+                try:
+                    if is_status(rid):
+                        reject_status(self.settings, rid, reason)
+                    else:
+                        review.reject(self.settings.data_dir, rid, reason)
+                except review.AlreadyDecided as exc:
+                    raise HTTPException(409, str(exc)) from exc
 
         await run_in_threadpool(write)
         return self._back(fields, fields.get("at", ""))
@@ -215,7 +218,7 @@ class Desk:
         fields = await self._form(request)
 
         def write() -> None:
-            with self.lock:
+            with review.writing(self.settings.data_dir):
                 try:
                     review.undo(self.settings.data_dir)
                 except review.ReviewError as exc:

@@ -33,7 +33,9 @@ class NoWarehouse(LookupError):
 
 @dataclass(frozen=True)
 class Filters:
-    """The queue's filters as the query string gives them; an empty field filters nothing."""
+    """The queue's filters as the query string gives them; an empty field filters nothing. The
+    cluster keeps the releases guessed to be of it and the status proposals whose commitment is
+    of it (a proposal has no cluster of its own; the analyst filters a cluster to see its news)."""
 
     kind: str = ""
     cluster: str = ""
@@ -111,7 +113,7 @@ class Item:
     title_en: str
     title_zh: str
     language: str
-    cluster: str
+    cluster: str  # a release's guessed cluster; a status proposal's commitment's cluster
     confidence: float | None
     evidence: list[list[Segment]]
     amounts: list[str]
@@ -157,7 +159,10 @@ def read_snapshot(settings: Settings) -> Snapshot:
         proposals = read_proposals(con, settings.data_dir)
     finally:
         con.close()
-    clusters = sorted({str(r["cluster_guess"]) for r in rows if r.get("cluster_guess")})
+    clusters = sorted(
+        {str(r["cluster_guess"]) for r in rows if r.get("cluster_guess")}
+        | {str(p["cluster"]) for p in proposals if p.get("cluster")}
+    )
     return Snapshot(rows, proposals, companies, clusters)
 
 
@@ -204,7 +209,7 @@ def status_item(proposal: dict[str, Any]) -> Item:
         title_en=title if english else "",
         title_zh="" if english else title,
         language="en" if english else "zh",
-        cluster="",
+        cluster=str(proposal.get("cluster") or ""),  # its commitment's, as the register maps it
         confidence=proposal.get("confidence"),
         evidence=[highlight(s, [company]) for s in _sentences(proposal.get("evidence"))],
         amounts=[],

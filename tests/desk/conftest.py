@@ -100,6 +100,11 @@ COMPANIES = [
     ("c-semicon", "Synthetic Semicon Ltd", "合成半導體", ["Synthetic Semicon"]),
     ("c-park", "Synthetic Park Corporation", "合成園區公司", []),
 ]
+# The register commitments the status proposals change: commitment_id, company, cluster.
+COMMITMENTS = [
+    ("syn-semicon-fab", "Synthetic Semicon Ltd", "semiconductors_microelectronics"),
+    ("syn-robotics-centre", "Synthetic Robotics Co", "ai_robotics_automation"),
+]
 
 
 def build_warehouse(path: Path) -> Path:
@@ -121,6 +126,12 @@ def build_warehouse(path: Path) -> Path:
         con.executemany(
             "INSERT INTO core.company VALUES (?, ?, ?, ?, NULL, 'synthetic')",
             [list(c) for c in COMPANIES],
+        )
+        con.executemany(
+            "INSERT INTO core.investment_commitment_history (commitment_id, version, "
+            "company_name, cluster, status, notes, valid_from) VALUES (?, 1, ?, ?, 'announced', "
+            "'SYNTHETIC test row', TIMESTAMPTZ '2025-01-01 00:00:00+00')",
+            [list(c) for c in COMMITMENTS],
         )
     finally:
         con.close()

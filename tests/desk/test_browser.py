@@ -81,14 +81,19 @@ def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> 
         ),
         desk,
     )
-    assert browser.evaluate(ITEMS) == ["P2025120500002", "P2025100100004"]
+    # The robotics releases and the status proposal of a robotics commitment (issue 25: a
+    # proposal has no cluster of its own, and any cluster hid them).
+    assert browser.evaluate(ITEMS) == ["P2025120500002", "P2025100100004", B2]
+    assert browser.evaluate(f"document.querySelector('#item-{B2} .cluster').innerText") == (
+        "ai_robotics_automation"
+    )
     browser.key("j")
     assert browser.evaluate("document.querySelector('article.current').dataset.id") == (
         "P2025100100004"
     )
     clean(browser.pressing("a"), desk)
     assert browser.evaluate("location.search") == "?cluster=ai_robotics_automation"
-    assert browser.evaluate(ITEMS) == ["P2025120500002"]
+    assert browser.evaluate(ITEMS) == ["P2025120500002", B2]
 
     # Reject the hostile one with a reason from the list.
     form = "document.querySelector('#item-P2025120500002 form.reject')"

@@ -3,10 +3,14 @@ Host, ids that are not open, and what a refused accept says. Data: tests/desk/co
 
 from __future__ import annotations
 
+import csv
+import fcntl
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -14,7 +18,7 @@ import httpx
 import pytest
 
 from flows.cli import main
-from flows.review import DECISIONS, read_decisions
+from flows.review import DECISIONS, LOCK, REVIEWED_REGISTER, read_decisions
 from tests.desk.conftest import Desk, start_desk
 
 
@@ -107,6 +111,70 @@ def test_web_flags_are_checked(desk_warehouse: Path, tmp_path: Path) -> None:
     assert main(["review", "--port", "0", *wh]) == 2, "--port without --web"
     assert main(["review", "--web", "accept", "P2026010100001", *wh]) == 2
     assert main(["review", "--web", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
+
+
+def waiting_on(lock: Path, writers: int) -> None:
+    """Until `writers` processes or threads wait for the flock on `lock` (the kernel's own list,
+    /proc/locks: a waiter's line reads `N: -> FLOCK ... <dev>:<inode> ...`)."""
+    inode = f":{lock.stat().st_ino} "
+    deadline = time.monotonic() + 60
+    while True:
+        text = Path("/proc/locks").read_text(encoding="utf-8")
+        waiting = [line for line in text.splitlines() if "->" in line and inode in line]
+        if len(waiting) >= writers:
+            return
+        assert time.monotonic() < deadline, f"{len(waiting)} of {writers} writers wait: {text}"
+        time.sleep(0.05)
+
+
+def test_the_desk_and_the_cli_deciding_at_once_lose_no_decision(
+    client: httpx.Client, served: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25: two writers decide together. The test holds the writers' lock (as a writer in
+    the middle of a decision would), lines up the desk (two POSTs) and `hkam review` (two
+    commands, in this process) behind it, then lets them all go at once."""
+    csrf, data = token(client), served.data_dir
+    files = [data / name for name in (DECISIONS, REVIEWED_REGISTER, LOCK)]
+    for path in files:  # an empty folder: the earlier tests' decisions are undone, not gone
+        path.unlink(missing_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
+    flags = ["--warehouse", str(served.warehouse), "--data-dir", str(data)]
+    same, rejected = "P2026010100001", "not advanced manufacturing"
+
+    def post(path: str, form: dict[str, str]) -> int:
+        with httpx.Client(base_url=served.url, trust_env=False, timeout=60) as own:
+            return own.post(path, data={**form, "csrf": csrf}).status_code
+
+    try:
+        with (data / LOCK).open("a") as held, ThreadPoolExecutor(4) as pool:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            desk_same = pool.submit(post, f"/reject/{same}", {"reason": rejected})
+            desk_other = pool.submit(post, "/reject/P2025120500002", {"reason": rejected})
+            cli_same = pool.submit(main, ["review", "accept", same, *flags])
+            cli_other = pool.submit(main, ["review", "accept", "P2025100100004", *flags])
+            waiting_on(data / LOCK, 4)  # all four at the door
+            fcntl.flock(held, fcntl.LOCK_UN)
+            results = [f.result(timeout=60) for f in (desk_same, desk_other, cli_same, cli_other)]
+        # The same release: one writer wins, the other is told it was decided, never overwrites.
+        assert results[1:] in ([303, 0, 0], [303, 2, 0]) and results[0] in (303, 409), results
+        assert (results[0] == 303) == (results[2] == 2), results
+        decided = read_decisions(data)
+        assert set(decided) == {same, "P2025120500002", "P2025100100004"}
+        assert decided[same].decision == ("rejected" if results[0] == 303 else "accepted")
+        assert "was already" in capsys.readouterr().err or results[0] == 409
+        # The files are well formed: one header each, every row whole, the register as decided.
+        with (data / DECISIONS).open(encoding="utf-8", newline="") as fh:
+            lines = fh.read().splitlines()
+        assert lines[0].startswith("release_id,decision") and lines.count(lines[0]) == 1
+        assert len(lines) == 4
+        with (data / REVIEWED_REGISTER).open(encoding="utf-8", newline="") as fh:
+            accepted = [r["commitment_id"] for r in csv.DictReader(fh)]
+        assert sorted(accepted) == sorted(
+            d.commitment_id for d in decided.values() if d.decision == "accepted"
+        )
+    finally:  # the next test starts from an empty folder too
+        for path in files:
+            path.unlink(missing_ok=True)
 
 
 def test_a_publish_under_the_running_desk_shows_at_the_next_page(
