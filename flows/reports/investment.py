@@ -6,6 +6,7 @@ rows into one self-contained HTML page (inline CSS and SVG, no script, no extern
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -218,7 +219,11 @@ def write_exports_and_page(
     # the GIL and one export's single-threaded stretches (the ordered CSV) leave cores idle.
     large = [n for n in EXPORTS if data["counts"][n] >= PARALLEL_EXPORT_ROWS]
     with ThreadPoolExecutor(max_workers=max(1, len(large)), thread_name_prefix="export") as pool:
-        futures = [pool.submit(_on_cursor, con, export, name) for name in large]
+        # Each thread runs in a copy of this context: its progress lines reach the run's log.
+        futures = [
+            pool.submit(contextvars.copy_context().run, _on_cursor, con, export, name)
+            for name in large
+        ]
         for name in EXPORTS:
             if name not in large:
                 export(con, name)
