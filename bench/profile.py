@@ -28,7 +28,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from generate import generate  # noqa: E402
+from generate import generate, register_snapshot  # noqa: E402
 from run import PY, RESULTS, freeze_code, prefect_server  # noqa: E402
 
 # Stage -> a frame prefix that marks it (function name and module path as py-spy prints them).
@@ -56,9 +56,10 @@ STAGES = [
 _FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
-def record(rows: int, rate: int, out: Path) -> None:
-    """One cold hkam run under py-spy, collapsed stacks to `out`."""
-    snap = generate(rows)
+def record(rows: int, rate: int, out: Path, register_only: bool = False) -> None:
+    """One cold hkam run under py-spy, collapsed stacks to `out` (register_only: on the
+    snapshot whose only large input is the register, as "hkam register cold" measures)."""
+    snap = register_snapshot(rows) if register_only else generate(rows)
     work = Path(tempfile.mkdtemp(prefix="hkam-profile-"))
     try:
         code = freeze_code(work / "code")
@@ -167,16 +168,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
     parser.add_argument("--analyse-only", action="store_true")
+    parser.add_argument(
+        "--register-only", action="store_true", help="the register-only snapshot (issue 21)"
+    )
     args = parser.parse_args(argv)
     size = f"{args.rows // 1_000_000}m" if args.rows % 1_000_000 == 0 else str(args.rows)
+    if args.register_only:
+        size += "_register"
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = RESULTS / f"profile_{size}.txt"
     if not args.analyse_only:
-        record(args.rows, args.rate, raw)
+        record(args.rows, args.rate, raw, args.register_only)
     stacks = read_stacks(raw)
     result = analyse(stacks)
+    what = "register-only snapshot" if args.register_only else "snapshot"
     result["intro"] = (
-        f"One cold run at {args.rows:,} rows under `py-spy record --subprocesses --rate "
+        f"One cold run at {args.rows:,} rows ({what}) under `py-spy record --subprocesses --rate "
         f"{args.rate}` ({result['samples']:,} samples of busy threads; Prefect server started "
         f"beforehand). Stages are inclusive (a sample counts for every stage on its stack), "
         f"so they overlap; functions are self time. Flame data: bench/results/profile_{size}.txt "

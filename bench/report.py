@@ -16,7 +16,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from lean_notes import LEAN_NOTES  # noqa: E402
-from report_publish import publish_section  # noqa: E402
+from report_publish import cost_note, publish_section, refresh_readers_doc  # noqa: E402
 from scale_report import scale_section  # noqa: E402
 
 ORDER = [
@@ -680,6 +680,9 @@ def render(results_dir: Path) -> str:
 
 def write_benchmarks(results_dir: Path, out: Path) -> Path:
     out.write_text(render(results_dir), encoding="utf-8")
+    # docs/readers.md states the same cost of a night (issue 23): one source for both.
+    note = cost_note(results_dir, load_results(results_dir))
+    refresh_readers_doc(out.parent / "docs" / "readers.md", note)
     return out
 
 

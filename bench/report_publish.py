@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ TEN_GB = 10e9
 # GB-month, and PUT/LIST requests per 1,000. Uploads into S3 carry no transfer charge.
 STORAGE_PER_GB_MONTH = 0.023
 PUT_PER_1000 = 0.005
+# docs/readers.md's paragraph on what a night costs, rewritten by bench/report.py.
+COST_BEGIN = "<!-- cost: written by python bench/report.py from bench/results -->"
+COST_END = "<!-- /cost -->"
 
 
 def publish_results(results_dir: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,42 +69,134 @@ def publish_section(results_dir: Path, results: list[dict[str, Any]]) -> list[st
     out += ["", *(f"Note ({n})." for n in notes), *([""] if notes else [])]
     # The estimate: the largest size, its quietest measurement (the machine is shared).
     largest = [m for m in measured if m["rows"] == measured[-1]["rows"]]
-    out += [*_estimate(min(largest, key=lambda m: m.get("load_avg_start", 0))), ""]
+    out += [*_estimate(measured, min(largest, key=lambda m: m.get("load_avg_start", 0))), ""]
     return out
 
 
-def _estimate(m: dict[str, Any]) -> list[str]:
-    """10 GB a night, scaled linearly from the largest measurement (an estimate, not a run)."""
+@dataclass(frozen=True)
+class Night:
+    """A 10 GB warehouse's nightly upload, scaled linearly from one measurement (an estimate)."""
+
+    m: dict[str, Any]  # the measurement: file:// and s3:// results, rows, source, load
+    r: dict[str, Any]  # its s3:// result (file:// when there is none)
+    file_s: float
+    delta_s: float
+    delta_gb: float
+    stored_gb: float
+    requests: float
+
+    @classmethod
+    def of(cls, m: dict[str, Any]) -> Night:
+        r = m.get("s3") or m["file"]
+        scale = TEN_GB / r["file_bytes"]
+        delta_gb = m["file"].get("delta_bytes", 0) * scale / 1e9
+        # Kept: 7 DuckDB versions, and Delta files for the 7-day vacuum retention (8 nights).
+        stored_gb = 7 * TEN_GB / 1e9 + 8 * delta_gb
+        # A night's PUTs: the file's 16 MiB parts, Delta's ~100 MB data files, a commit per table.
+        requests = (TEN_GB / (16 * 1024 * 1024) + delta_gb * 10 + r["tables"] * 2) * 30
+        file_s = TEN_GB / 1e6 / r["file_mb_per_s"]
+        return cls(m, r, file_s, r["delta_publish_s"] * scale, delta_gb, stored_gb, requests)
+
+    def storage(self) -> str:
+        """What the store keeps and what that costs a month."""
+        return (
+            f"~{self.stored_gb:.0f} GB (7 DuckDB versions and 8 nights of Delta files), about "
+            f"US${self.stored_gb * STORAGE_PER_GB_MONTH:.2f} a month at US$"
+            f"{STORAGE_PER_GB_MONTH} per GB-month, plus ~{self.requests:,.0f} PUT requests a "
+            f"month (US${self.requests / 1000 * PUT_PER_1000:.2f}); uploads carry no transfer "
+            "charge. List prices of S3 Standard in us-east-1; a provider's own prices apply"
+        )
+
+
+def _ten_million(measured: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The quietest measurement at 10M register rows or more (a make bench ROWS=10000000)."""
+    big = [m for m in measured if m["rows"] >= 9_000_000 and m.get("s3")]
+    return min(big, key=lambda m: m.get("load_avg_start", 0)) if big else None
+
+
+def _ten_million_line(measured: list[dict[str, Any]], m: dict[str, Any]) -> str:
+    """The Delta write at 10M rows as measured, else extrapolated from `m` and said so."""
+    big = _ten_million(measured)
+    if big is not None:
+        s3 = big["s3"]
+        return (
+            f"**At {big['rows']:,} register rows** (measured: {big['source']}, load average "
+            f"{big.get('load_avg_start', 0):.1f}) the {s3['file_bytes'] / 1e9:.1f} GB file "
+            f"uploaded to SeaweedFS in {s3['file_s']:.0f} s ({s3['file_mb_per_s']:.0f} MB/s) and "
+            f"the Delta write took {s3['delta_publish_s']:.0f} s (delta_publish_s)."
+        )
     r = m.get("s3") or m["file"]
-    scale = TEN_GB / r["file_bytes"]
-    file_s = TEN_GB / 1e6 / r["file_mb_per_s"]
-    delta_s = r["delta_publish_s"] * scale
-    delta_gb = m["file"].get("delta_bytes", 0) * scale / 1e9
-    # Kept: 7 DuckDB versions, and Delta files for the 7-day vacuum retention (8 nights' worth).
-    stored_gb = 7 * TEN_GB / 1e9 + 8 * delta_gb
-    # A night's PUTs: the file's 16 MiB parts, Delta's ~100 MB data files, a commit per table.
-    requests = (TEN_GB / (16 * 1024 * 1024) + delta_gb * 10 + r["tables"] * 2) * 30
     ten_m = 10_000_000 / m["rows"]
-    return [
-        f"From the quietest {m['rows']:,}-row measurement ({m['source']}, load average "
-        f"{m.get('load_avg_start', 0):.1f}).",
-        "",
+    return (
         f"**At 10M register rows** (not measured: a 10M bench is not run on this shared machine; "
         f"`make bench ROWS=10000000` records delta_publish_s) a linear extrapolation from "
         f"{m['rows']:,} rows gives a ~{r['file_bytes'] * ten_m / 1e9:.1f} GB file uploaded in "
         f"~{r['file_s'] * ten_m / 60:.0f} min and a Delta write of ~"
-        f"{r['delta_publish_s'] * ten_m / 60:.0f} min at the rates above.",
+        f"{r['delta_publish_s'] * ten_m / 60:.0f} min at the rates above."
+    )
+
+
+def _estimate(measured: list[dict[str, Any]], m: dict[str, Any]) -> list[str]:
+    """10 GB a night, scaled linearly from the largest measurement (an estimate, not a run)."""
+    night = Night.of(m)
+    r, file_s, delta_s, delta_gb = night.r, night.file_s, night.delta_s, night.delta_gb
+    unmeasured = (
+        " (the bench's Delta write time grows with the rows it writes: the 10M-row warehouse is "
+        "not re-measured here)"
+    ) * (_ten_million(measured) is None)
+    return [
+        f"From the quietest {m['rows']:,}-row measurement ({m['source']}, load average "
+        f"{m.get('load_avg_start', 0):.1f}).",
+        "",
+        _ten_million_line(measured, m),
         "",
         f"**A 10 GB warehouse each night** (scaled linearly from the {m['rows']:,}-row "
         f"measurement: {_mb(r['file_bytes'])} MB file; an estimate, not a 10 GB run): the file "
         f"at the measured loopback rate ({r['file_mb_per_s']:.0f} MB/s) takes "
         f"~{file_s:.0f} s, and the Delta write ~{delta_s / 60:.0f} min for ~{delta_gb:.1f} GB "
-        f"of Delta files (the bench's Delta write time grows with the rows it writes: the 10M-"
-        "row warehouse is not re-measured here). Over a network link the file takes size / "
+        f"of Delta files{unmeasured}. Over a network link the file takes size / "
         f"bandwidth instead: ~{TEN_GB * 8 / 1e9 / 60:.1f} min at 1 Gbit/s. Kept at the store: "
-        f"7 DuckDB versions and 8 nights of Delta files, ~{stored_gb:.0f} GB, about "
-        f"US${stored_gb * STORAGE_PER_GB_MONTH:.2f} a month at US${STORAGE_PER_GB_MONTH} per "
-        f"GB-month, plus ~{requests:,.0f} PUT requests a month (US$"
-        f"{requests / 1000 * PUT_PER_1000:.2f}); uploads carry no transfer charge. List prices "
-        "of S3 Standard in us-east-1; a provider's own prices apply.",
+        f"{night.storage()}.",
     ]
+
+
+def cost_note(results_dir: Path, results: list[dict[str, Any]]) -> list[str]:
+    """docs/readers.md's cost of a night: the measured upload rate on loopback, the Delta write
+    at 10M rows from the bench, and a 10 GB warehouse scaled from the largest measurement."""
+    measured = publish_results(results_dir, results)
+    if not measured:
+        return ["Not measured yet: `python bench/publish.py WAREHOUSE --s3`."]
+    largest = [m for m in measured if m["rows"] == measured[-1]["rows"]]
+    m = min(largest, key=lambda x: x.get("load_avg_start", 0))
+    night = Night.of(m)
+    big = _ten_million(measured)
+    at_10m = (
+        f"the Delta write of every table took {big['s3']['delta_publish_s']:.0f} s at "
+        f"{big['rows']:,} register rows ({big['source']})"
+        if big is not None
+        else "the Delta write at 10M register rows is not measured yet (`make bench "
+        "ROWS=10000000` records it as delta_publish_s in bench/results/10000000.json); at "
+        f"{m['rows']:,} rows it took {night.r['delta_publish_s']:.1f} s"
+    )
+    text = (
+        f"**A 10 GB warehouse each night.** Measured on loopback ({m['source']}, load average "
+        f"{m.get('load_avg_start', 0):.1f}): the DuckDB file uploads to SeaweedFS at "
+        f"{night.r['file_mb_per_s']:.0f} MB/s; {at_10m}. Scaled linearly to a 10 GB file (an "
+        f"estimate, not a 10 GB run): the file takes ~{night.file_s / 60:.1f} min at that rate "
+        f"(~{TEN_GB * 8 / 1e9 / 60:.1f} min over 1 Gbit/s), the Delta write ~"
+        f"{night.delta_s / 60:.0f} min for ~{night.delta_gb:.1f} GB of Delta files. Kept at the "
+        f"store: {night.storage()}. Figures: BENCHMARKS.md, rewritten with this paragraph by "
+        "`python bench/report.py`."
+    )
+    return [text]
+
+
+def refresh_readers_doc(path: Path, note: list[str]) -> bool:
+    """Put the cost note between docs/readers.md's markers; False when the markers are gone."""
+    text = path.read_text(encoding="utf-8")
+    if COST_BEGIN not in text or COST_END not in text:
+        return False
+    head, rest = text.split(COST_BEGIN, 1)
+    tail = rest.split(COST_END, 1)[1]
+    path.write_text("\n".join([head + COST_BEGIN, *note, COST_END]) + tail, encoding="utf-8")
+    return True

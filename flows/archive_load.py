@@ -138,6 +138,8 @@ def load_pages(
         cluster(address) as scheduler,  # a local:N cluster starts once for every chunk
         progress.step("archive: pages parsed and detected", total_rows=len(new)) as step,
     ):
+        if scheduler is not None and new:
+            progress.emit(f"archive: parse and detect on Dask at {scheduler} ({address})")
         for start in range(0, len(new), CHUNK_PAGES):
             chunk = new[start : start + CHUNK_PAGES]
             batches = run_batches(parse_and_detect_batch, _batches(chunk), scheduler, name=TASK)

@@ -136,14 +136,14 @@ def backfill_press(
     run_id: str | None = None,
 ) -> dict[str, Any]:
     """The press-release archive from `start` to `end` (ISO days) into the warehouse."""
-    settings = load(warehouse, None, reports_dir, data_dir)
+    settings = load(warehouse, None, reports_dir, data_dir, dask=dask)  # else $HKAM_DASK_ADDRESS
     run = execute_backfill(
         settings,
         date.fromisoformat(start),
         date.fromisoformat(end),
         langs or list(gia_archive.LANGS),
         refresh=refresh,
-        address=dask,
+        address=settings.dask_address,
         run_id=run_id,
     )
     get_run_logger().info(run.paragraph())

@@ -30,7 +30,8 @@ def add(verb: Verb, folders: Folders) -> None:
     cmd.add_argument(
         "--dask",
         metavar="ADDRESS",
-        help="parse and detect on Dask: local:N worker processes, or a scheduler's tcp://host:port",
+        help="parse and detect on Dask: local:N worker processes, or a scheduler's tcp://host:port "
+        "(default: $HKAM_DASK_ADDRESS, else in this process)",
     )
     cmd.add_argument(
         "--verbose", action="store_true", help="show Prefect's own log lines on a terminal too"
@@ -59,13 +60,7 @@ def backfill(args: argparse.Namespace) -> int:
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}")
     langs = _langs(args.lang)
-    from flows.dask_runner import check_address
-
-    try:
-        check_address(args.dask)
-    except ValueError as exc:
-        raise UsageError(f"--dask: {exc}") from exc
-    settings = settings_of(args)
+    settings = settings_of(args)  # --dask, else $HKAM_DASK_ADDRESS, as `hkam run` (checked there)
     check_writable(settings.warehouse, "warehouse")
     check_writable(settings.reports_dir, "reports")
     started = time.monotonic()
@@ -81,7 +76,7 @@ def backfill(args: argparse.Namespace) -> int:
             end=end.isoformat(),
             langs=langs,
             refresh=args.refresh,
-            dask=args.dask,
+            dask=settings.dask_address,
             warehouse=str(settings.warehouse),
             reports_dir=str(settings.reports_dir),
             data_dir=str(settings.data_dir),

@@ -27,17 +27,6 @@ from flows.transforms.status import (
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 ARCHIVE = "gia_archive_page"  # raw.gia_archive_page, landed by `hkam backfill press` (issue 24)
-# Column names the archive table may use for what a release needs, first found wins.
-_ARCHIVE_COLUMNS = {
-    "release_id": ("release_id",),
-    "lang": ("lang", "language"),
-    "title": ("title",),
-    "text": ("text", "body_text", "text_content", "body"),
-    "link": ("url", "link", "page_url"),
-    "published_at": ("published_at", "issued_at"),
-    "day": ("published_date_hk", "day", "index_day"),
-    "fetched": ("fetched_at", "landed_at"),
-}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -69,14 +58,7 @@ def known_commitments(
         outer = f"WHERE {_HINTED}"
         params["words"], params["chars"] = hints(texts)
     cond = " AND ".join(where)
-    groups = con.execute(
-        "WITH g AS (SELECT DISTINCT company_name, company_id FROM core.investment_commitment "
-        f"WHERE {cond}), n AS (SELECT g.company_name, g.company_id, list_filter("
-        "[g.company_name, co.name_en, co.name_zh] || coalesce(co.aliases, []::VARCHAR[]), "
-        "lambda x: x IS NOT NULL AND trim(x) <> '') AS names "
-        f"FROM g LEFT JOIN core.company AS co USING (company_id)) SELECT * FROM n {outer}",
-        params,
-    ).fetchall()
+    groups = _groups(con, cond, outer, params)
     forms = [text_forms(t) for t in texts or []]
     keep: dict[tuple[str, str | None], tuple[str, ...]] = {}
     for company, company_id, names in groups:
@@ -97,6 +79,50 @@ def known_commitments(
         for cid, company, company_id, status in rows
         if (company, company_id) in keep
     ]
+
+
+def _groups(
+    con: duckdb.DuckDBPyConnection, cond: str, outer: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The distinct (company_name, company_id) of the commitments `cond` keeps, with every
+    name the company goes by; `outer` filters them (the texts' hints)."""
+    return con.execute(
+        "WITH g AS (SELECT DISTINCT company_name, company_id FROM core.investment_commitment "
+        f"WHERE {cond}), n AS (SELECT g.company_name, g.company_id, list_filter("
+        "[g.company_name, co.name_en, co.name_zh] || coalesce(co.aliases, []::VARCHAR[]), "
+        "lambda x: x IS NOT NULL AND trim(x) <> '') AS names "
+        f"FROM g LEFT JOIN core.company AS co USING (company_id)) SELECT * FROM n {outer}",
+        params,
+    ).fetchall()
+
+
+def written_keys(con: duckdb.DuckDBPyConnection, written_by: str, docs: pl.DataFrame) -> list[str]:
+    """name_keys of the companies a run added or changed that the docs may name: the run's
+    distinct companies narrowed in SQL by the docs' words and Chinese characters (polars), so
+    the Python work follows the names the releases hold, not the register's rows."""
+    words, chars = _doc_hints(docs)
+    params: dict[str, Any] = {"run": written_by, "words": words, "chars": chars}
+    cond = "scope = 'project' AND load_id = $run"
+    groups = _groups(con, cond, f"WHERE {_HINTED}", params)
+    return name_keys([Known("", c, "", _variants(tuple(names))) for c, _, names in groups])
+
+
+def _doc_hints(docs: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """status.hints of the docs' titles and texts, their words and characters found by polars
+    (only the distinct Chinese characters go through the script conversion)."""
+    text = (
+        (pl.col("title").fill_null("") + " " + pl.col("text").fill_null(""))
+        .str.normalize("NFKC")
+        .str.to_lowercase()
+    )
+    found = docs.select(
+        text.str.extract_all("[a-z0-9]+").alias("w"),
+        text.str.extract_all("[\u3400-\u9fff]").alias("c"),
+    )
+    words = found["w"].explode().drop_nulls().unique().to_list()
+    chars = "".join(found["c"].explode().drop_nulls().unique().to_list())
+    more_words, more_chars = hints([chars]) if chars else ([], [])
+    return sorted(set(words) | set(more_words)), more_chars
 
 
 # A name's first word (after a "HKSAR Government - " prefix), acronyms in brackets, first Chinese
@@ -140,23 +166,15 @@ def releases(con: duckdb.DuckDBPyConnection, load_id: str | None) -> pl.DataFram
 def _archive(
     con: duckdb.DuckDBPyConnection, when: str, params: dict[str, Any]
 ) -> pl.DataFrame | None:
-    """Archive pages in the releases' shape (their latest revision); None without the table."""
-    have = _columns(con, "raw", ARCHIVE)
-    pick = {k: next((c for c in names if c in have), None) for k, names in _ARCHIVE_COLUMNS.items()}
-    if not all(pick[k] for k in ("release_id", "text", "link")):
+    """Archive pages in the releases' shape, each at its latest revision (columns as in
+    schemas/raw/gia_archive_page.yml); None in a warehouse from before the table existed."""
+    if not _columns(con, "raw", ARCHIVE):
         return None
-    if "load_id" not in have:
-        when = ""
-    published = pick["published_at"] or (
-        f"{pick['day']}::TIMESTAMP AT TIME ZONE 'Asia/Hong_Kong'" if pick["day"] else "NULL"
-    )
-    lang = pick["lang"] or "CASE WHEN regexp_matches(text, '[一-龥]') THEN 'zh' ELSE 'en' END"
-    order = f"{pick['fetched']} DESC" if pick["fetched"] else "1"
     frame: pl.DataFrame = con.sql(
-        f"SELECT {pick['release_id']} AS release_id, {lang} AS lang, "
-        f"{pick['title'] or 'NULL'} AS title, {pick['text']} AS text, {pick['link']} AS link, "
-        f"({published})::TIMESTAMPTZ AS published_at FROM raw.{ARCHIVE} {when} "
-        f"QUALIFY row_number() OVER (PARTITION BY release_id, lang ORDER BY {order}) = 1",
+        "SELECT release_id, lang, title, text, url AS link, "
+        "coalesce(issued_at, published_date_hk::TIMESTAMP AT TIME ZONE 'Asia/Hong_Kong') "
+        f"AS published_at FROM raw.{ARCHIVE} {when} "
+        "QUALIFY row_number() OVER (PARTITION BY release_id, lang ORDER BY revision DESC) = 1",
         params=params,
     ).pl()
     typed: pl.DataFrame = frame.with_columns(
@@ -211,12 +229,14 @@ def _find(
     docs: pl.DataFrame, con: duckdb.DuckDBPyConnection, written_by: str | None
 ) -> pl.DataFrame:
     """Proposals from docs for the register's commitments (those written_by a run, if given)."""
+    if docs.height == 0:
+        return propose(docs.clear(), [])
     if written_by is not None:
-        known = known_commitments(con, written_by=written_by)
-        if not known or docs.height == 0:
+        # Only the releases that may name one of them are read sentence by sentence; the keys
+        # come from the run's distinct companies, so the cost follows releases and companies.
+        keys = written_keys(con, written_by, docs)
+        if not keys:
             return propose(docs.clear(), [])
-        # Only the releases that may name one of them are read sentence by sentence.
-        keys = name_keys(known)
         docs = docs.filter(
             (pl.col("title").fill_null("") + " " + pl.col("text").fill_null(""))
             .str.to_lowercase()
@@ -229,9 +249,8 @@ def _find(
     ]
     if not texts:
         return propose(docs.clear(), [])
-    if written_by is None:
-        known = known_commitments(con, texts)
-    return propose(docs, known)
+    # The commitments whose company the texts name: narrowed in SQL on distinct names first.
+    return propose(docs, known_commitments(con, texts, written_by))
 
 
 def _same_day() -> pl.Expr:

@@ -111,3 +111,20 @@ def test_archive_pages_are_read_when_the_table_exists(con: duckdb.DuckDBPyConnec
     )
     assert propose_status(con, "run9", set()) == 1
     assert _proposals(con) == [("P3", "en", "operational")]
+
+
+def test_the_hints_polars_finds_hold_every_hint_of_the_python_ones() -> None:
+    """written_keys narrows the run's companies by the releases' words and characters found by
+    polars: never fewer than status.hints finds in the same texts (it would drop a company)."""
+    import polars as pl
+
+    from flows.status_proposals import _doc_hints
+    from flows.transforms.status import hints
+
+    titles, texts = ["LCQ6: Ｏａｓｅｓ", None], [EN, ZH + " 简体字的引进办公室"]
+    words, chars = _doc_hints(pl.DataFrame({"title": titles, "text": texts}))
+    want_words, want_chars = hints(
+        [f"{a or ''} {b or ''}" for a, b in zip(titles, texts, strict=True)]
+    )
+    assert set(want_words) <= set(words) and set(want_chars) <= set(chars)
+    assert {"oases", "lcq6"} <= set(words) and {"簡", "简", "引"} <= set(chars)
