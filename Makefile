@@ -25,8 +25,11 @@ lint: install
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 
+# Test files run on TEST_WORKERS processes (pytest-xdist), a file's tests together so module
+# fixtures (servers, published warehouses) start once; TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: install browser postgres lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Headless Chromium for the report and desk browser tests (Debian's chromium; CI runs as root on
 # a fresh box), with a Chinese font so the desk's screenshot shows the Chinese titles (issue 25).

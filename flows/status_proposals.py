@@ -27,17 +27,6 @@ from flows.transforms.status import (
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 ARCHIVE = "gia_archive_page"  # raw.gia_archive_page, landed by `hkam backfill press` (issue 24)
-# Column names the archive table may use for what a release needs, first found wins.
-_ARCHIVE_COLUMNS = {
-    "release_id": ("release_id",),
-    "lang": ("lang", "language"),
-    "title": ("title",),
-    "text": ("text", "body_text", "text_content", "body"),
-    "link": ("url", "link", "page_url"),
-    "published_at": ("published_at", "issued_at"),
-    "day": ("published_date_hk", "day", "index_day"),
-    "fetched": ("fetched_at", "landed_at"),
-}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -177,23 +166,15 @@ def releases(con: duckdb.DuckDBPyConnection, load_id: str | None) -> pl.DataFram
 def _archive(
     con: duckdb.DuckDBPyConnection, when: str, params: dict[str, Any]
 ) -> pl.DataFrame | None:
-    """Archive pages in the releases' shape (their latest revision); None without the table."""
-    have = _columns(con, "raw", ARCHIVE)
-    pick = {k: next((c for c in names if c in have), None) for k, names in _ARCHIVE_COLUMNS.items()}
-    if not all(pick[k] for k in ("release_id", "text", "link")):
+    """Archive pages in the releases' shape, each at its latest revision (columns as in
+    schemas/raw/gia_archive_page.yml); None in a warehouse from before the table existed."""
+    if not _columns(con, "raw", ARCHIVE):
         return None
-    if "load_id" not in have:
-        when = ""
-    published = pick["published_at"] or (
-        f"{pick['day']}::TIMESTAMP AT TIME ZONE 'Asia/Hong_Kong'" if pick["day"] else "NULL"
-    )
-    lang = pick["lang"] or "CASE WHEN regexp_matches(text, '[一-龥]') THEN 'zh' ELSE 'en' END"
-    order = f"{pick['fetched']} DESC" if pick["fetched"] else "1"
     frame: pl.DataFrame = con.sql(
-        f"SELECT {pick['release_id']} AS release_id, {lang} AS lang, "
-        f"{pick['title'] or 'NULL'} AS title, {pick['text']} AS text, {pick['link']} AS link, "
-        f"({published})::TIMESTAMPTZ AS published_at FROM raw.{ARCHIVE} {when} "
-        f"QUALIFY row_number() OVER (PARTITION BY release_id, lang ORDER BY {order}) = 1",
+        "SELECT release_id, lang, title, text, url AS link, "
+        "coalesce(issued_at, published_date_hk::TIMESTAMP AT TIME ZONE 'Asia/Hong_Kong') "
+        f"AS published_at FROM raw.{ARCHIVE} {when} "
+        "QUALIFY row_number() OVER (PARTITION BY release_id, lang ORDER BY revision DESC) = 1",
         params=params,
     ).pl()
     typed: pl.DataFrame = frame.with_columns(

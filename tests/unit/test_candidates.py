@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from flows.sources import gia
-from flows.transforms import candidates
+from flows.transforms import candidate_terms, candidates
 from flows.transforms.candidates import detect, detect_frame
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "gia_labelled.jsonl"
@@ -241,10 +241,12 @@ def test_sentences_are_split_as_split_sentences() -> None:
 
 def test_python_whitespace_is_spelled_out_in_full() -> None:
     spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-    assert spaces == candidates._PY_WHITESPACE
+    assert spaces == candidate_terms._PY_WHITESPACE
 
 
 def test_off_topic_words_start_every_off_topic_fragment() -> None:
-    assert len(candidates._OFF_TOPIC_WORDS) == len(candidates._OFF_TOPIC)
-    for word, fragment in zip(candidates._OFF_TOPIC_WORDS, candidates._OFF_TOPIC, strict=True):
+    assert len(candidate_terms._OFF_TOPIC_WORDS) == len(candidate_terms._OFF_TOPIC)
+    for word, fragment in zip(
+        candidate_terms._OFF_TOPIC_WORDS, candidate_terms._OFF_TOPIC, strict=True
+    ):
         assert fragment.removeprefix(r"\b").startswith(word)

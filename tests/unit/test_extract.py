@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.transforms import extract as extract_module
+from flows.transforms import extract_patterns as patterns
 from flows.transforms.extract import CURRENCIES, QUALIFIERS, Amount, Extraction, Jobs, extract
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "extract_phrasings.csv"
@@ -399,7 +400,7 @@ SCAN_TOKENS = [
     "聘用", "人",
 ]  # fmt: skip
 SCAN_TEXTS = st.lists(st.sampled_from(SCAN_TOKENS), max_size=30).map("".join)
-SCANS = [extract_module._MONEY_SCAN, extract_module._JOBS_EN_SCAN, extract_module._JOBS_CN_SCAN]
+SCANS = [patterns._MONEY_SCAN, patterns._JOBS_EN_SCAN, patterns._JOBS_CN_SCAN]
 
 
 def spans(matches: Any) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
@@ -409,17 +410,17 @@ def spans(matches: Any) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
 @settings(max_examples=1_500, deadline=None, database=None)
 @given(st.one_of(SCAN_TEXTS, st.sampled_from([p.text for p in PHRASINGS])))
 def test_scans_find_what_the_patterns_find(text: str) -> None:
-    norm = extract_module._normalise(text)
+    norm = patterns._normalise(text)
     # The keyword pre-filters only skip patterns that cannot match.
     money, english, hiring = extract_module._keywords(norm)
     assert money or not extract_module._find_amounts(text, norm, "HKD")
-    assert english or not extract_module._JOBS_EN_RE.search(norm)
-    assert hiring or not extract_module._JOBS_EN_VERB_RE.search(norm)
+    assert english or not patterns._JOBS_EN_RE.search(norm)
+    assert hiring or not patterns._JOBS_EN_VERB_RE.search(norm)
     for scan in SCANS:
-        assert spans(extract_module._finditer(scan, norm)) == spans(scan.pattern.finditer(norm))
+        assert spans(patterns._finditer(scan, norm)) == spans(scan.pattern.finditer(norm))
         for start in range(0, len(norm) + 1, 3):
             expected = scan.pattern.search(norm, start)
-            found = extract_module._search(scan, norm, start)
+            found = patterns._search(scan, norm, start)
             assert spans([found] if found else []) == spans([expected] if expected else [])
 
 
@@ -459,5 +460,5 @@ def test_separate_numbers_with_spaces_stay_apart(text: str, values: list[int]) -
 def test_lead_ins_fit_the_scan_bounds() -> None:
     # _JOBS_EN_SCAN allows three runs of whitespace before the number: two inside the longest
     # qualifier and the one after it (money adds one for the currency).
-    assert max(len(word.split()) for word in extract_module._QUALIFIER_OF) <= 3
-    assert extract_module._JOBS_EN_SCAN.spaces == 3 and extract_module._MONEY_SCAN.spaces == 4
+    assert max(len(word.split()) for word in patterns._QUALIFIER_OF) <= 3
+    assert patterns._JOBS_EN_SCAN.spaces == 3 and patterns._MONEY_SCAN.spaces == 4
