@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ CSV_OPTIONS = "HEADER, DELIMITER ',', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%f+0000
 SPREADSHEET_ROWS = 1_048_575
 # Beside the exports: which content each mart's files were written from (write_exports).
 EXPORT_INDEX = "exports.json"
-_INDEX_LOCK = threading.Lock()
 
 
 def fits_spreadsheet(rows: int) -> bool:
@@ -106,13 +104,11 @@ def write_exports(
         tmp_parquet.replace(parquet_path)
     finally:
         tmp_parquet.unlink(missing_ok=True)
-    with _INDEX_LOCK:  # marts are exported in threads: each updates the index as it is now
-        index = read_index(folder)
-        index.pop(name, None)
-        if content is not None:
-            files = {p.name: p.stat().st_size for p in paths}
-            index[name] = {"content": content, "recipe": recipe, "files": files}
-        _write_index(folder, index)
+    index.pop(name, None)
+    if content is not None:
+        files = {p.name: p.stat().st_size for p in paths}
+        index[name] = {"content": content, "recipe": recipe, "files": files}
+    _write_index(folder, index)
     return paths
 
 

@@ -6,9 +6,6 @@ rows into one self-contained HTML page (inline CSS and SVG, no script, no extern
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,8 +48,6 @@ EXPORT_ORDER = {
     "largest_investors": "rank",
     "commitment_counted": "commitment_id",
 }
-# A mart this long is exported in a thread of its own, beside the others (issue 21).
-PARALLEL_EXPORT_ROWS = 100_000
 # Columns that change with every run (landing times): left out of golden-file comparisons.
 RUN_DEPENDENT = {"source_freshness": ("first_landed_at", "last_landed_at")}
 
@@ -190,12 +185,6 @@ def _exports_section(counts: dict[str, int]) -> str:
     )
 
 
-def _on_cursor(con: Any, export: Callable[[Any, str], None], name: str) -> None:
-    """export(name) on a cursor of its own (a DuckDB connection is not shared by threads)."""
-    with con.cursor() as db:
-        export(db, name)
-
-
 def write_exports_and_page(
     con: Any, data: dict[str, Any], folder: Path, now: datetime | None = None
 ) -> Path:
@@ -206,29 +195,13 @@ def write_exports_and_page(
 
     folder.mkdir(parents=True, exist_ok=True)
     contents = mart_contents(con)
-
-    def export(db: Any, name: str) -> None:
+    for name in EXPORTS:
         csv = fits_spreadsheet(data["counts"][name])
         order = EXPORT_ORDER.get(name) if csv else None
         content = contents.get(f"marts.{name}")
         with progress.step(f"export {name}", quiet_under=1.0) as shown:
-            write_exports(db, f"marts.{name}", folder, name, csv=csv, order=order, content=content)
+            write_exports(con, f"marts.{name}", folder, name, csv=csv, order=order, content=content)
             shown.advance(data["counts"][name])
-
-    # The large marts are written at once, each in a thread on its own cursor: DuckDB releases
-    # the GIL and one export's single-threaded stretches (the ordered CSV) leave cores idle.
-    large = [n for n in EXPORTS if data["counts"][n] >= PARALLEL_EXPORT_ROWS]
-    with ThreadPoolExecutor(max_workers=max(1, len(large)), thread_name_prefix="export") as pool:
-        # Each thread runs in a copy of this context: its progress lines reach the run's log.
-        futures = [
-            pool.submit(contextvars.copy_context().run, _on_cursor, con, export, name)
-            for name in large
-        ]
-        for name in EXPORTS:
-            if name not in large:
-                export(con, name)
-        for future in futures:
-            future.result()
     write_notes(con, folder, (data.get("run") or {}).get("run_id"))
     path = folder / "index.html"
     path.write_text(render_investment(data, now), encoding="utf-8")

@@ -89,10 +89,9 @@ def insert_register(
     the `provenance` values, whose source_file_sha256 must be new to the table), parsed by
     DuckDB so no row passes through Python; returns the records kept, or raises InputError.
 
-    One pass: the rows go straight from read_csv into the table, numbered as they are read by
-    row_number() over the order-keeping scan; only a file with quoted line breaks or blank
-    lines has its lines set afterwards. (Read into a temporary table first, for its rowid, then
-    copied, 10M rows took 30 s against 20 s; numbered by an UPDATE after it, 2-3 s at 1M.)"""
+    One pass: the rows go straight from read_csv into the table and are numbered afterwards by
+    their rowid, which an insert that keeps insertion order assigns in file order. (Read into
+    a temporary table first, for its rowid, then copied, 10M rows took 30 s against 20 s.)"""
     shown = shown_as or path  # messages name the analyst's file, not the landed copy
     header = _header(path, shown)
     source_cols = contract.source_columns
@@ -114,12 +113,8 @@ def insert_register(
         for c in source_cols
     )
     constants = ", ".join(f"${k} AS {_ident(k)}" for k in provenance)
-    # Each record numbered as it is read (row_number() over the scan keeps the file's order,
-    # as the insert does): line is then right for a file of one line per record, and the file
-    # is not written a second time to number it (the UPDATE by rowid took 2-3 s at 1M rows).
     read = (
-        f"SELECT {select}, {constants}, row_number() OVER () + 1 AS line "
-        "FROM read_csv($path, header = true, delim = ',', "
+        f"SELECT {select}, {constants} FROM read_csv($path, header = true, delim = ',', "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         f"auto_detect = false, max_line_size = {MAX_LINE_BYTES}, "
         f"buffer_size = {2 * MAX_LINE_BYTES}, columns = $columns)"
@@ -128,7 +123,7 @@ def insert_register(
     sha = {"source_file_sha256": provenance["source_file_sha256"]}
     try:
         params = {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR"), **provenance}
-        # row_number() is the file order only if the scan keeps it.
+        # The rowids below are the file order only if the insert keeps it.
         with insertion_order(con, keep=True):
             con.execute(f"INSERT INTO {table} BY NAME {read}", params)
     except duckdb.OutOfMemoryException as exc:
@@ -142,18 +137,22 @@ def insert_register(
         raise InputError(_csv_error(shown, str(exc))) from exc
     cols = ", ".join(_ident(c.name) for c in source_cols)
     empty = f"coalesce({cols}) IS NULL"  # a row of empty cells (",,,") carries nothing
-    [(records, blank)] = con.execute(
-        f"SELECT count(*), count(*) FILTER ({empty}) FROM {table} WHERE {mine}", sha
+    [(first, records, blank)] = con.execute(
+        f"SELECT min(rowid), count(*), count(*) FILTER ({empty}) FROM {table} WHERE {mine}", sha
     ).fetchall()
     lines = _record_lines(path, int(records))
-    if lines is not None:  # quoted line breaks or blank lines: record i starts on lines[i]
-        starts = pa.table({"i": pa.array(range(2, len(lines) + 2), pa.int64()), "line": lines})
+    if lines is None:
+        con.execute(
+            f"UPDATE {table} SET line = rowid - $first + 2 WHERE {mine}", {**sha, "first": first}
+        )
+    else:
+        starts = pa.table({"i": pa.array(range(len(lines)), pa.int64()), "line": lines})
         con.register("register_line_starts", starts)
         try:
             con.execute(
                 f"UPDATE {table} AS t SET line = l.line FROM register_line_starts AS l "
-                f"WHERE t.{mine} AND l.i = t.line",
-                sha,
+                f"WHERE t.{mine} AND l.i = t.rowid - $first",
+                {**sha, "first": first},
             )
         finally:
             con.unregister("register_line_starts")

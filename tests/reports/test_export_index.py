@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
 
 from flows.reports.exports import EXPORT_INDEX, read_index, write_exports
 from flows.reports.investment import EXPORTS
@@ -85,27 +84,3 @@ def test_a_run_indexes_its_exports_and_a_second_report_keeps_them(
     _mark(files)
     write_investment_report(bundled_run.warehouse, reports)
     assert _kept(files) == [True] * len(EXPORTS)
-
-
-def test_exports_in_threads_write_the_same_files_and_index(
-    bundled_run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The large marts are exported each in a thread (issue 21): with every mart "large", the
-    files and the index are those of the exports written one after the other."""
-    from flows.reports import investment
-
-    one, many = tmp_path / "one", tmp_path / "many"
-    monkeypatch.setattr(investment, "PARALLEL_EXPORT_ROWS", 10**12)
-    write_investment_report(bundled_run.warehouse, one)
-    monkeypatch.setattr(investment, "PARALLEL_EXPORT_ROWS", 0)
-    write_investment_report(bundled_run.warehouse, many)
-    a, b = read_index(one / "latest"), read_index(many / "latest")
-    assert set(a) == set(EXPORTS) and a == b
-    for name in EXPORTS:
-        for suffix in (".csv", ".parquet"):
-            left, right = one / "latest" / f"{name}{suffix}", many / "latest" / f"{name}{suffix}"
-            assert left.exists() == right.exists()
-            if suffix == ".csv" and left.exists():
-                assert left.read_bytes() == right.read_bytes()
-            elif left.exists():
-                assert pl.read_parquet(left).equals(pl.read_parquet(right))
