@@ -66,4 +66,69 @@ Not done: the register's parts (validate and transform, the largest remaining re
 5.65 s in the 1M profile) are being moved by the Dask work (`flows/register_parts.py`), so
 `flows/register_steps.py` was left alone; the marts (3.6 s) and the SCD-2 merge (2.1 s) are one
 write of the rows each.
+
+**Second pass, Dec 5 2026 08:05-09:55 UTC** (baseline first, then each change measured on a quiet
+machine, load average 1-2 unless said). Baseline on main f46ee85, hkam register cold at 1M (the
+benchmark's own command, one run): 31.6 s wall and 44.8 s of CPU at load 1.4 (47.1 s wall at load
+3-4); flow steps: read 2.8 s, validate and transform 5.6 s, load 2.0 s, **propose status changes
+5.0 s**, marts 3.7 s, reports and exports ~7 s (the two 1M-row exports 3.1 + 3.2 s), and ~4 s
+of Python, Prefect and imports before the flow starts.
+
+- **Status proposals** (`flows/status_proposals.py`): a cold load has no release read before,
+  yet the step built the 1M changed commitments' names in Python (7.5 s for no release at all);
+  with earlier releases, it took 20.5 s for 24 of them. Now no release means no register read,
+  and the run's companies are taken as distinct (company_name, company_id) groups in SQL,
+  narrowed by the releases' words and Chinese characters (found by polars; the same hints the
+  new-release path already used), so Python builds names only for companies a release may name:
+  0.0002 s and 1.9 s (busy machine) for the same two cases; the step takes 0.27-0.31 s in a cold
+  1M run. Same proposals: tests/unit/test_status_proposals.py, test_status.py, the review cycle.
+- **Validation**: a part's column checks are one polars `select` (the masks evaluated side by
+  side) instead of one pass over the frame per check: 0.59-0.70 s to 0.39 s wall per 125,000-row
+  part on a busy machine (CPU 0.15 s either way); every check still runs on every row.
+- **Tried and reverted** (measured on the quiet machine): numbering the register's lines by
+  `row_number() OVER ()` while reading, to drop the UPDATE that writes `line` for every row: 3.0 s
+  against 1.8-2.1 s wall at 1M, since the window runs the CSV read in one thread (less CPU, more
+  wall on 2 cores); and the two 1M-row exports each in a thread: 6.6 s each side by side against
+  3.1 + 3.2 s one after the other (DuckDB already uses both cores).
+
+Where things run, and why: the domain transforms (dates, FX by month, sectors by label, company
+names, the amount cross-check on distinct texts) stay in polars on each part; the set logic
+(reading and numbering the CSV, uniqueness over the whole register, the SCD-2 merge by content
+hash, the marts, the exports) stays in DuckDB SQL; the status step now asks SQL for distinct
+names first and keeps Python for the sentence matching, whose rules are regular expressions.
+
+**The benchmark on 3171c78** (`make bench ROWS=1000000 REPEAT=1` then `ROWS=10000000`, the
+sections below; the 10M one had other sessions' tests beside it for its first ten minutes):
+
+| seconds (CPU s) | 1M | 10M |
+| --- | ---: | ---: |
+| floor | 2.13 (3.1) | 38.88 (31.5) |
+| hkam register cold | 25.61 (39.3) | 219.91 (332.9) |
+| dlt scd2 | 7.86 (11.2) | 62.90 (97.9) |
+| sql peer | 7.82 (11.7) | 87.80 (138.5) |
+| import floor | 5.16 | 4.95 |
+| hkam cold / naive | 39.98 / 42.53 | 532.76 / 595.28 |
+| register cold / dlt scd2 (target ≤ 1) | 3.26 missed | 3.50 missed |
+| register cold / sql peer (target ≤ 1.5) | 3.28 missed | 2.50 missed |
+| (register cold − import floor) / floor (target ≤ 3 at 10M) | 9.6 | 5.53 missed |
+| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.06 missed | 1.12 missed |
+| peak RSS MB (≤ 3,000), no-change s (≤ import floor + 3), worst p95 ms (≤ 100) | 1,761, 2.73, 24.8: met | 2,242, 4.12, 35.8: met |
+
+delta_publish_s at 10M (issue 23): 60.7 s. The 10M register cold run's steps: land 8.4 s, read
+58.3 s, validate and transform 58.4 s, load 23.8 s, propose status changes 1.8 s, marts 39.9 s,
+then reports and exports (flow 215.8 s).
+
+**Profile** (py-spy at 50 Hz, `python bench/profile.py --rows 1000000 --register-only`, on 23d200f,
+the pipeline of 3171c78 but with the threaded exports reverted since; 2,910 samples,
+bench/results/profile_1m_register.*): exports 25.7% of samples, imports 24.5% (Great
+Expectations' import in the Data Docs thread alone 21.5%), marts 12.6%, the register parts 9.4%,
+the SCD-2 merge 6.7%, reading the register 2.9%, propose status changes under 1%. What
+limits hkam against the peers at 1M on a quiet machine (25.6 s against 7.9 s and 7.8 s): the
+import floor alone is 5.2 s (the peers import less), Great Expectations' import for the Data
+Docs (2.5-2.8 s of CPU, one monolithic package) runs beside the exports, the two 1M-row exports
+(CSV and Parquet of largest_commitments and commitment_counted, ~6 s) and the marts (~3.6 s:
+largest_commitments, its commitment_counted copy, the 1.7M-row investment_phased) are writes the
+peers do not make; raw, staged parts and history are the three writes the issue allows. Cutting
+further means fewer outputs per run (exports and Data Docs on demand, commitment_counted as a
+view), which changes what a run delivers and was left for a decision.
 """
