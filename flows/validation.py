@@ -134,7 +134,10 @@ def validate(frame: pl.DataFrame, contract: Contract) -> Outcome:
     """
     checkable = [ch for ch in contract.checks if _applies(ch, frame)]
     failing = _failing_rows(checkable, frame)
-    results = [_evaluate(ch, frame, failing.get(i)) for i, ch in enumerate(checkable)]
+    results = [
+        _row_count(ch, frame.height) if ch.kind == "row_count" else _evaluate(ch, frame, failing[i])
+        for i, ch in enumerate(checkable)
+    ]
     outcome = Outcome(results=results, suite_name=contract.table)
     _add_reasons(outcome, frame)
     return outcome
@@ -179,14 +182,10 @@ def _failing_rows(checks: list[Check], frame: pl.DataFrame) -> dict[int, list[in
     return {i: found[f"c{i}"][0].to_list() for i in column}
 
 
-def _evaluate(check: Check, frame: pl.DataFrame, rows: list[int] | None = None) -> CheckResult:
-    """One check over the frame: success, counts, failing row ids (`rows` when they were found
-    already) and up to 20 samples."""
+def _evaluate(check: Check, frame: pl.DataFrame, rows: list[int]) -> CheckResult:
+    """One column check's result from its failing row ids: success, counts and up to 20
+    samples."""
     expectation = expectation_type(check)
-    if check.kind == "row_count":
-        return _row_count(check, frame.height)
-    if rows is None:
-        rows = frame.select(_failing(check).arg_true()).to_series().to_list()
     cols = check.args.get("columns") or [check.column or ""]
     place = [c for c in PLACE if c in frame.columns]
     samples = tuple(
