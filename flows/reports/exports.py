@@ -3,8 +3,9 @@
 DuckDB writes both (COPY): the Parquet from the mart table, the CSV from that Parquet, so a
 ten-million-row mart never passes through Python memory and is sorted once. A mart whose rows
 did not change since its files were written (reports/latest/exports.json) keeps them. A mart
-longer than a spreadsheet holds gets Parquet only: Excel stops at 1,048,576 rows and drops the
-rest with one warning, and at 10M commitments the two such CSVs were 3.5 GB and 39 s of the run.
+larger than every common spreadsheet opens whole gets Parquet only: Excel and LibreOffice Calc
+stop at 1,048,576 rows and Google Sheets at 10 million cells, each dropping or refusing the rest;
+such a CSV is also the run's largest write (a 1M-row commitment mart: 279 MB, 1.1-1.9 s each).
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from flows.contracts import sql_literal
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # TIMESTAMPTZ values are UTC here (the warehouse sets no TimeZone): written as ISO with +0000.
 CSV_OPTIONS = "HEADER, DELIMITER ',', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%f+0000'"
-# Rows a spreadsheet opens whole: Excel's 1,048,576 rows, one of them the header.
+# Rows a spreadsheet opens whole: Excel's and LibreOffice Calc's 1,048,576, one the header.
 SPREADSHEET_ROWS = 1_048_575
+# Cells a spreadsheet opens whole: Google Sheets' limit of 10 million, the header row included.
+SPREADSHEET_CELLS = 10_000_000
 # Beside the exports: which content each mart's files were written from (write_exports).
 EXPORT_INDEX = "exports.json"
 
 
-def fits_spreadsheet(rows: int) -> bool:
-    """Whether a mart of this many rows is exported as CSV too (else Parquet only)."""
-    return rows <= SPREADSHEET_ROWS
+def fits_spreadsheet(rows: int, columns: int) -> bool:
+    """Whether a mart of this many rows and columns is exported as CSV too (else Parquet only):
+    whether Excel, LibreOffice Calc and Google Sheets all open it whole."""
+    return rows <= SPREADSHEET_ROWS and (rows + 1) * columns <= SPREADSHEET_CELLS
 
 
 def _quoted(name: str) -> str:

@@ -78,12 +78,19 @@ def load_report_data(con: Any) -> dict[str, Any]:
     counts = {
         name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0] for name in EXPORTS
     }
+    columns = dict(
+        con.execute(
+            "SELECT table_name, count(*) FROM information_schema.columns "
+            "WHERE table_schema = 'marts' GROUP BY ALL"
+        ).fetchall()
+    )
     run = con.sql(
         "SELECT run_id, started_at, finished_at, status FROM meta.run "
         "ORDER BY started_at DESC LIMIT 1"
     ).fetchall()
     run_info = dict(zip(("run_id", "started_at", "finished_at", "status"), run[0], strict=True))
-    return {"frames": frames, "counts": counts, "run": run_info if run else {}}
+    widths = {name: int(columns.get(name, 0)) for name in EXPORTS}
+    return {"frames": frames, "counts": counts, "widths": widths, "run": run_info if run else {}}
 
 
 PAGE_ROWS = 100
@@ -136,7 +143,7 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     sections.append(cm.largest_section(largest, investors, unconverted, names))
     sections.append(cm.pipeline_section(pipeline))
     sections.append(context_section(data))
-    sections.append(_exports_section(data["counts"]))
+    sections.append(_exports_section(data["counts"], data["widths"]))
 
     links = "".join(
         f'<a href="#{a}">{esc(t)}</a>'
@@ -154,8 +161,8 @@ def render_investment(data: dict[str, Any], now: datetime | None = None) -> str:
     return page(title, header_html(title, run, fresh, links), "".join(sections))
 
 
-def _exports_section(counts: dict[str, int]) -> str:
-    from flows.reports.exports import SPREADSHEET_ROWS, fits_spreadsheet
+def _exports_section(counts: dict[str, int], widths: dict[str, int]) -> str:
+    from flows.reports.exports import SPREADSHEET_CELLS, SPREADSHEET_ROWS, fits_spreadsheet
 
     def item(n: str) -> str:
         parquet = f'<a href="{esc(n)}.parquet">Parquet</a>'
@@ -164,22 +171,23 @@ def _exports_section(counts: dict[str, int]) -> str:
             if n in TOTALS
             else ""
         )
-        if fits_spreadsheet(counts[n]):
+        if fits_spreadsheet(counts[n], widths[n]):
             return (
                 f'<li><code>marts.{esc(n)}</code>: <a href="{esc(n)}.csv">CSV</a> · {parquet}'
                 f"{notes}</li>"
             )
         return (
-            f"<li><code>marts.{esc(n)}</code>: {parquet} only ({counts[n]:,} rows, more than a "
-            f"spreadsheet opens){notes}</li>"
+            f"<li><code>marts.{esc(n)}</code>: {parquet} only ({counts[n]:,} rows of "
+            f"{widths[n]} columns, more than a spreadsheet opens){notes}</li>"
         )
 
     return card(
         "exports",
         "Downloads",
         "Every mart on this page, as CSV (text cells that a spreadsheet would run as a formula "
-        f"start with ') and as Parquet (typed). A mart over {SPREADSHEET_ROWS:,} rows is Parquet "
-        "only: a spreadsheet would drop the rows past its limit. Beside each mart with HK$ and US$ "
+        f"start with ') and as Parquet (typed). A mart over {SPREADSHEET_ROWS:,} rows or "
+        f"{SPREADSHEET_CELLS:,} cells is Parquet only: Excel and LibreOffice Calc drop the rows "
+        "past their limit and Google Sheets refuses the file. Beside each mart with HK$ and US$ "
         f"totals, <mart>{NOTES_SUFFIX} says what its sums leave out (amounts with no HKMA rate).",
         f"<ul>{''.join(item(n) for n in EXPORTS)}</ul>",
     )
@@ -196,7 +204,7 @@ def write_exports_and_page(
     folder.mkdir(parents=True, exist_ok=True)
     contents = mart_contents(con)
     for name in EXPORTS:
-        csv = fits_spreadsheet(data["counts"][name])
+        csv = fits_spreadsheet(data["counts"][name], data["widths"][name])
         order = EXPORT_ORDER.get(name) if csv else None
         content = contents.get(f"marts.{name}")
         with progress.step(f"export {name}", quiet_under=1.0) as shown:

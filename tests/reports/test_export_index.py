@@ -84,3 +84,14 @@ def test_a_run_indexes_its_exports_and_a_second_report_keeps_them(
     _mark(files)
     write_investment_report(bundled_run.warehouse, reports)
     assert _kept(files) == [True] * len(EXPORTS)
+
+
+def test_a_csv_is_written_only_where_every_common_spreadsheet_opens_it_whole() -> None:
+    """Excel and LibreOffice Calc stop at 1,048,576 rows, Google Sheets at 10 million cells
+    (the header row counts in both)."""
+    from flows.reports.exports import fits_spreadsheet
+
+    assert fits_spreadsheet(1_048_575, 9)  # 9.4M cells: every limit holds
+    assert not fits_spreadsheet(1_048_576, 1)  # one row past Excel's last, with the header
+    # The 29-column commitment marts: 344,827 rows and the header are 10,000,012 cells.
+    assert fits_spreadsheet(344_826, 29) and not fits_spreadsheet(344_827, 29)

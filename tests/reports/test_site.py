@@ -186,4 +186,4 @@ def test_marts_longer_than_a_spreadsheet_are_parquet_only(
         link = f'href="{name}.csv"'
         assert (link in page) == (name not in long), name
     rows = data["counts"]["largest_commitments"]
-    assert f"{rows:,} rows, more than a spreadsheet opens" in page
+    assert f"{rows:,} rows of {data['widths']['largest_commitments']} columns, more than" in page
