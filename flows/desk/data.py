@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ import duckdb
 from flows import review
 from flows.review_status import read_proposals
 from flows.settings import Settings
+from flows.transforms.extract import extract
 
 KINDS = ("release", "status")  # press-release candidates; status proposals (issue 24)
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
@@ -182,7 +183,7 @@ def item_of(row: dict[str, Any], companies: list[dict[str, Any]]) -> Item:
         language=_language(row),
         cluster=str(row.get("cluster_guess") or ""),
         confidence=row.get("confidence"),
-        evidence=[highlight(s, figures) for s in _sentences(row.get("evidence"))],
+        evidence=[highlight(s, figures + _figures_in(s)) for s in _sentences(row.get("evidence"))],
         amounts=[str(a.get("text") or "") for a in found],
         several_amounts=len({(a.get("value"), a.get("currency")) for a in found}) > 1,
         jobs=[str(j.get("text") or "") for j in jobs],
@@ -196,11 +197,13 @@ def item_of(row: dict[str, Any], companies: list[dict[str, Any]]) -> Item:
     )
 
 
-def status_item(proposal: dict[str, Any]) -> Item:
-    """The queue entry of one status proposal (issue 24): the change, the release, its text."""
+def status_item(proposal: dict[str, Any], companies: Sequence[dict[str, Any]] = ()) -> Item:
+    """The queue entry of one status proposal (issue 24): the change, the release, its text
+    (the company marked by any name core.company knows it by: a Chinese release names it so)."""
     english = proposal.get("language") != "zh"
     title = str(proposal.get("title") or "")
     company = str(proposal.get("company") or "")
+    names = [company, *_other_names(company, companies)]
     url = str(proposal.get("release_url") or "")
     return Item(
         kind="status",
@@ -211,7 +214,7 @@ def status_item(proposal: dict[str, Any]) -> Item:
         language="en" if english else "zh",
         cluster=str(proposal.get("cluster") or ""),  # its commitment's, as the register maps it
         confidence=proposal.get("confidence"),
-        evidence=[highlight(s, [company]) for s in _sentences(proposal.get("evidence"))],
+        evidence=[highlight(s, names) for s in _sentences(proposal.get("evidence"))],
         amounts=[],
         several_amounts=False,
         jobs=[],
@@ -223,6 +226,21 @@ def status_item(proposal: dict[str, Any]) -> Item:
         commitment=str(proposal.get("commitment_id") or ""),
         row=proposal,
     )
+
+
+def _figures_in(sentence: str) -> list[str]:
+    """The amounts and job figures the extractor reads in one evidence sentence: a paired
+    release's row holds the English text's figures, and its Chinese sentences state their own."""
+    found = extract(sentence, "HKD")
+    return [a.text for a in found.amounts] + [j.text for j in found.jobs]
+
+
+def _other_names(company: str, companies: Sequence[dict[str, Any]]) -> list[str]:
+    """The company's Chinese name and aliases in core.company (none when it is not there)."""
+    for known in companies:
+        if company and known.get("name_en") == company:
+            return [str(n) for n in [known.get("name_zh"), *(known.get("aliases") or [])] if n]
+    return []
 
 
 def _hk_day(when: Any) -> date | None:
@@ -278,7 +296,7 @@ def open_items(snapshot: Snapshot, data_dir: Path) -> list[Item]:
     """The candidates and status proposals no decision in force covers, newest first."""
     decided = review.read_decisions(data_dir)
     items = [item_of(r, snapshot.companies) for r in snapshot.candidates]
-    items += [status_item(p) for p in snapshot.proposals]
+    items += [status_item(p, snapshot.companies) for p in snapshot.proposals]
     items = [i for i in items if i.id not in decided]
     return sorted(items, key=lambda i: i.day or date.min, reverse=True)
 

@@ -99,6 +99,7 @@ PROPOSALS = [
 COMPANIES = [
     ("c-semicon", "Synthetic Semicon Ltd", "合成半導體", ["Synthetic Semicon"]),
     ("c-park", "Synthetic Park Corporation", "合成園區公司", []),
+    ("c-robotics", "Synthetic Robotics Co", "合成機械人公司", []),
 ]
 # The register commitments the status proposals change: commitment_id, company, cluster.
 COMMITMENTS = [

@@ -67,6 +67,13 @@ def test_review_in_the_browser(desk: Desk, browser: Browser, tmp_path: Path) -> 
     assert HOSTILE_TITLE in titles
     assert browser.evaluate("document.querySelectorAll('script').length") == 1  # desk.js
     assert browser.evaluate("document.querySelectorAll('img, article script').length") == 0
+    # Figures and companies are marked in either language: the paired release's Chinese figure
+    # (its row holds the English text's), the Chinese proposal's company by its Chinese name.
+    marked = "id => [...document.querySelectorAll(`#item-${id} mark`)].map(m => m.innerText)"
+    assert browser.evaluate(f"({marked})('P2026010100001')") == [
+        "over HK$2 billion", "300 jobs", "超過20億港元"
+    ]  # fmt: skip
+    assert browser.evaluate(f"({marked})('{B2}')") == ["合成機械人公司"]
     shot = browser.screenshot(tmp_path / "review-desk.png")
     assert shot.stat().st_size > 20_000
     if os.environ.get("HKAM_UPDATE_SCREENSHOT") or not DOCS_SHOT.exists():
