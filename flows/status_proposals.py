@@ -20,7 +20,7 @@ from flows.transforms.status import (
     name_keys,
     name_variants,
     names_in,
-    progress_sentences,
+    progress_sentences_of,
     propose,
     text_forms,
 )
@@ -242,11 +242,9 @@ def _find(
             .str.to_lowercase()
             .str.contains_any(keys)
         )
-    texts = [
-        s
-        for r in docs.iter_rows(named=True)
-        for s in progress_sentences(r["title"] or "", r["text"] or "")
-    ]
+    texts = progress_sentences_of(
+        (title or "", text or "") for title, text in docs.select("title", "text").iter_rows()
+    )
     if not texts:
         return propose(docs.clear(), [])
     # The commitments whose company the texts name: narrowed in SQL on distinct names first.

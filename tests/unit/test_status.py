@@ -12,7 +12,9 @@ from flows.transforms.status import (
     furthest,
     is_step,
     name_variants,
+    normal,
     progress,
+    progress_sentences_of,
     proposal_id,
 )
 
@@ -66,6 +68,33 @@ def test_status_sentences_precision_and_recall() -> None:
     precision, recall, summary = _scores(rows)
     print(f"status proposals, all: {summary}")
     assert precision >= 0.8 and recall >= 0.8, summary
+
+
+def test_the_batch_search_keeps_every_sentence_that_reports_progress() -> None:
+    """progress_sentences_of searches every sentence with polars' regex engine before the
+    patterns read it: on every real sentence and full text of the fixtures it keeps exactly the
+    sentences that reading each one alone does (a sentence the engines disagree on would be
+    lost), and polars finds the combined pattern exactly where Python's `re` does."""
+    import re
+
+    import polars as pl
+
+    from flows.transforms.candidates import split_sentences
+    from flows.transforms.status import any_pattern
+
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    full = Path(__file__).parents[1] / "fixtures" / "gia_fulltext.jsonl"
+    pages = [json.loads(line) for line in full.read_text(encoding="utf-8").splitlines()]
+    releases = [("", str(r["text"])) for r in rows] + [
+        (str(p.get("title") or ""), str(p.get("text") or "")) for p in pages
+    ]
+    sentences = [s for t, x in releases for s in [t, *split_sentences(x)]]
+    assert len(sentences) > 900
+    one_by_one = [s for s in sentences if progress(s)]
+    assert progress_sentences_of(releases) == one_by_one and len(one_by_one) >= 50
+    forms = [normal(s) for s in sentences]
+    python = [bool(re.search(any_pattern(), f)) for f in forms]
+    assert pl.Series(forms, dtype=pl.String).str.contains(any_pattern()).to_list() == python
 
 
 # The tests below use SYNTHETIC sentences (not reports of real events): each exercises one rule.
