@@ -141,19 +141,24 @@ else running; hand runs of `hkam run` on the 1M snapshots against a standing Pre
 - **Exports**: a mart gets a CSV only where Excel, LibreOffice Calc and Google Sheets all open it
   whole: at most 1,048,575 rows (the header makes 1,048,576) and 10 million cells (Google
   Sheets' limit), else Parquet only, in stored order, as the page says. The two commitment marts
-  have 29 columns, so from 344,827 rows their 279 MB CSVs (1.1-1.9 s each, and a file no common
-  spreadsheet opens) are no longer written; `hkam sql ... --format csv` writes one on demand. 1M
+  have 29 columns, so from 344,827 rows their 279 MB CSVs (1.1 s each alone, 2.0-2.2 s with
+  their sort in a run, and a file no common spreadsheet opens) are no longer written;
+  `hkam sql ... --format csv` writes one on demand. 1M
   register cold: reports and exports 7.6 s to 4.4 s (exports 6.8 s to 2.6 s), the run 27.3 s to
   22.9 s wall. Measured on the kept warehouse: largest_commitments' Parquet 0.84 s in stored
   order, 1.15 s sorted by rank, the CSV from it 1.12 s. No change at 10M, where both were
   Parquet only already.
 - **Status proposals with a large feed** (hkam cold, a 100,000-release feed, 300,000
   sentences): each sentence was searched with all 41 status patterns (6.9M `finditer` calls,
-  6.6 s of the run); now one combined pattern is searched in every sentence's matching form at
-  once by polars' regex engine, and only the sentences it finds are read by the patterns (a test
-  checks on every real fixture sentence that polars and Python's `re` agree). The step took
-  6.6 s, then 2.0 s with the combined search in Python, now 1.5-1.9 s under cProfile (2.8 s
-  before); the 1M hkam cold run 37.3 s to 31.9 s wall by hand before the polars step.
+  6.6 s of the run); now each sentence's matching form is searched for one combined pattern of
+  its language, all at once by polars, and only the sentences found are read by the patterns (a
+  test checks on every real fixture sentence that polars and Python's `re` agree). The step took
+  6.6 s, then 2.0 s with the combined search per sentence in Python, then 0.68 s (the benchmark
+  below) with both languages' patterns in one polars search. A last read found that one slow on
+  real text: the Chinese alternatives slow every English search, and 79,120 real sentences (the
+  fixtures' sentences and full texts, 80 times over) took 4.9 s, more than reading each sentence
+  with the patterns alone (1.4 s for 30,000). With one pattern per language they take 1.4 s, and
+  the synthetic feed's 300,000 sentences 0.61 s against 0.53 s.
 - **Tried and not kept**: GX imported in a background thread from the start of the run, so the
   Data Docs thread would not wait for it at the end: reports 4.4 s to 2.2 s, but the steps before
   slowed by as much (the import holds the GIL and the machine has 2 cores): 22.4 and 23.6 s

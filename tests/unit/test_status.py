@@ -74,13 +74,13 @@ def test_the_batch_search_keeps_every_sentence_that_reports_progress() -> None:
     """progress_sentences_of searches every sentence with polars' regex engine before the
     patterns read it: on every real sentence and full text of the fixtures it keeps exactly the
     sentences that reading each one alone does (a sentence the engines disagree on would be
-    lost), and polars finds the combined pattern exactly where Python's `re` does."""
+    lost), and polars finds each language's pattern exactly where Python's `re` does."""
     import re
 
     import polars as pl
 
     from flows.transforms.candidates import split_sentences
-    from flows.transforms.status import any_pattern
+    from flows.transforms.status import any_patterns, language
 
     rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
     full = Path(__file__).parents[1] / "fixtures" / "gia_fulltext.jsonl"
@@ -93,8 +93,10 @@ def test_the_batch_search_keeps_every_sentence_that_reports_progress() -> None:
     one_by_one = [s for s in sentences if progress(s)]
     assert progress_sentences_of(releases) == one_by_one and len(one_by_one) >= 50
     forms = [normal(s) for s in sentences]
-    python = [bool(re.search(any_pattern(), f)) for f in forms]
-    assert pl.Series(forms, dtype=pl.String).str.contains(any_pattern()).to_list() == python
+    for lang, pattern in any_patterns().items():
+        python = [bool(re.search(pattern, f)) for f in forms if language(f) == lang]
+        mine = pl.Series([f for f in forms if language(f) == lang], dtype=pl.String)
+        assert python and mine.str.contains(pattern).to_list() == python, lang
 
 
 # The tests below use SYNTHETIC sentences (not reports of real events): each exercises one rule.
