@@ -153,12 +153,13 @@ else running; hand runs of `hkam run` on the 1M snapshots against a standing Pre
   6.6 s of the run); now each sentence's matching form is searched for one combined pattern of
   its language, all at once by polars, and only the sentences found are read by the patterns (a
   test checks on every real fixture sentence that polars and Python's `re` agree). The step took
-  6.6 s, then 2.0 s with the combined search per sentence in Python, then 0.68 s (the benchmark
-  below) with both languages' patterns in one polars search. A last read found that one slow on
-  real text: the Chinese alternatives slow every English search, and 79,120 real sentences (the
-  fixtures' sentences and full texts, 80 times over) took 4.9 s, more than reading each sentence
-  with the patterns alone (1.4 s for 30,000). With one pattern per language they take 1.4 s, and
-  the synthetic feed's 300,000 sentences 0.61 s against 0.53 s.
+  6.6 s, then 2.0 s with a combined search per sentence in Python, then 0.68 s (benchmark on
+  bb7b696) with both languages' patterns in one polars search, and 0.76 s with one pattern per
+  language (benchmark on 4926e99, below). The last change came from reading the change again:
+  with both languages in one pattern, every English search carried the Chinese alternatives, and
+  79,120 real sentences (the fixtures' sentences and full texts, 80 times over) took 4.9 s, more
+  than reading each with the patterns alone (1.4 s for 30,000); per language they take 1.4 s,
+  while the synthetic feed's short sentences barely notice (0.61 s against 0.53 s).
 - **Tried and not kept**: GX imported in a background thread from the start of the run, so the
   Data Docs thread would not wait for it at the end: reports 4.4 s to 2.2 s, but the steps before
   slowed by as much (the import holds the GIL and the machine has 2 cores): 22.4 and 23.6 s
@@ -175,30 +176,30 @@ else running; hand runs of `hkam run` on the 1M snapshots against a standing Pre
   commitment_counted copy 0.9 s, investment_phased 0.7 s); reports and exports 4.4 s (the two
   1M-row Parquet exports 2.6 s, GX Data Docs beside them).
 
-**The benchmark, third pass** (`make bench ROWS=1000000` with three repeats on the code of bb7b696,
-recorded as 0170761, which only adds results; `ROWS=10000000` with one repeat on 054fd98, before
-the polars search of the status step, which a 10M register cold run spends 1.9 s in; a quiet
-machine; the sections below):
+**The benchmark, third pass** (`make bench ROWS=1000000` with three repeats on 4926e99, the status
+search per language; `ROWS=10000000` with one repeat on 054fd98, before the polars search of the
+status step, which a 10M register cold run spends 1.9 s in; a quiet machine; the sections below):
 
 | seconds | 1M | 10M |
 | --- | ---: | ---: |
 | floor | 2.18 | 15.15 |
-| hkam register cold | 23.75 | 168.86 |
-| dlt scd2 | 7.42 | 58.61 |
-| sql peer | 7.52 | 80.26 |
-| import floor | 4.17 | 4.73 |
-| hkam cold / naive | 31.07 / 48.85 | 175.46 / 400.19 |
-| register cold / dlt scd2 (target ≤ 1) | 3.20 missed | 2.88 missed |
-| register cold / sql peer (target ≤ 1.5) | 3.16 missed | 2.10 missed |
-| (register cold − import floor) / floor (target ≤ 3 at 10M) | 8.99 | 10.83 missed |
-| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.57 met, narrowly | 2.28 missed |
-| peak RSS MB (≤ 3,000) | 1,779 met | 2,318 met |
-| no-change s (≤ import floor + 3) | 2.88 met | 2.88 met |
-| worst mart p95 ms (≤ 100) | 12.2 met | 35.1 met |
+| hkam register cold | 23.74 | 168.86 |
+| dlt scd2 | 7.61 | 58.61 |
+| sql peer | 7.68 | 80.26 |
+| import floor | 4.44 | 4.73 |
+| hkam cold / naive | 30.87 / 52.51 | 175.46 / 400.19 |
+| register cold / dlt scd2 (target ≤ 1) | 3.12 missed | 2.88 missed |
+| register cold / sql peer (target ≤ 1.5) | 3.09 missed | 2.10 missed |
+| (register cold − import floor) / floor (target ≤ 3 at 10M) | 8.85 | 10.83 missed |
+| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.70 met, narrowly | 2.28 missed |
+| peak RSS MB (≤ 3,000) | 1,776 met | 2,318 met |
+| no-change s (≤ import floor + 3) | 3.08 met | 2.88 met |
+| worst mart p95 ms (≤ 100) | 12.6 met | 35.1 met |
 
-naive / hkam cold at 1M is met on the medians but not with room: naive took 41.1, 49.7 and 48.9 s
-across the repeats (41.7 s in the run on 054fd98 just before, where the ratio was 1.32 with the
-status step still in Python), so on another day it can read below 1.5. At 10M the floor ran 2.6
+naive / hkam cold at 1M is met on the medians but not with room: naive took 48.4, 52.5 and 53.0 s
+across the repeats here, 41.1 to 49.7 s in the run on bb7b696 before (ratio 1.57) and 41.7 s on
+054fd98 (1.32, the status step still in Python); with naive's fastest run of the day, 41.1 s, it
+would read 1.33. The status step took 0.76 s of the 1M cold run here. At 10M the floor ran 2.6
 times faster than in the benchmark on 3171c78 (15.1 s against 38.9 s, then beside other sessions'
 tests) and hkam 1.3 times (168.9 s against 219.9 s), so the floor ratio reads worse (10.8 against
 5.5) on faster code. The 10M register cold run's steps: land 3.5 s, read 27.3 s, validate and
@@ -206,10 +207,10 @@ transform 48.6 s, load 21.4 s, propose status changes 1.9 s, marts 38.4 s, then 
 exports (flow 165.5 s; the two 10M-row Parquet exports most of the last ~24 s).
 
 **Profile of the same commit** (py-spy at 50 Hz, `python bench/profile.py --rows 1000000
---register-only` on 0170761; 1,449 samples, bench/results/profile_1m_register.*): imports 20.6%
-of samples (Prefect, polars, DuckDB, and Great Expectations for the Data Docs), marts 15.3%,
-the register parts 11.3%, reading the register 11.0%, reports 10.1% (exports 8.8%), the SCD-2
-merge 10.0%. **What limits hkam against the peers.** At 10M the register's own three writes are
+--register-only` on 4926e99; 1,388 samples, bench/results/profile_1m_register.*): imports 22.0%
+of samples (Prefect, polars, DuckDB, and Great Expectations for the Data Docs), marts 12.9%,
+the register parts 11.4%, reading the register 10.9%, reports 10.8% (exports 8.6%), the SCD-2
+merge 8.9%. **What limits hkam against the peers.** At 10M the register's own three writes are
 slower than either peer's whole load: reading 27.3 s, validating and staging 48.6 s and merging
 21.4 s come to 97.3 s, against dlt scd2's 58.6 s and the SQL peer's 80.3 s. The marts (38.4 s)
 and the two commitment-grain Parquet exports (~20 s) are writes the peers do not make. At 1M the
