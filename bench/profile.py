@@ -45,7 +45,7 @@ STAGES = [
     ("register transform (stage)", "stage (flows/transforms/commitments.py"),
     ("amount_text cross-check (extract per distinct text)", "check_amounts (flows/transforms/"),
     ("quarantine rows (quarantine_frame)", "quarantine_frame (flows/pipeline.py"),
-    ("register merge (SCD-2, companies, files)", "merge (flows/register_steps.py"),
+    ("register merge (SCD-2, companies, files)", "merge (flows/register_merge.py"),
     ("marts (refresh_marts)", "refresh_marts (flows/warehouse.py"),
     ("exports (write_exports)", "write_exports (flows/reports/exports.py"),
     ("land (sha256 + copy)", "land (flows/pipeline.py"),

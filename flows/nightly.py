@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
-from flows import dask_runner, progress, publishing, upload, webhook
+from flows import dask_runner, progress, publishing, register_merge, upload, webhook
 from flows import pipeline as p
 from flows import published as pub
 from flows import register_rules as rules
@@ -87,7 +87,7 @@ def _step(
 land = _step("land", p.land)
 read_register = _step("read register", reg.read_new_files, lambda per_file: sum(per_file.values()))
 check_register = _step("validate and transform register", reg.check_and_stage)
-load_register = _step("load register", reg.merge)
+load_register = _step("load register", register_merge.merge)
 propose = _step("propose candidates", p.propose_candidates)
 load_official = _step("load official source", p.load_official)
 load_published = _step("load published figures", pub.load_published)

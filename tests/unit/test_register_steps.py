@@ -64,14 +64,19 @@ def test_grain_names_every_repeated_row_in_file_and_line_order(
     assert {(s["source_file_sha256"], s["line"]) for s in result.samples} == {("sha-a", 5)}
 
 
-def test_bounds_split_the_keys_into_about_equal_parts(con: duckdb.DuckDBPyConnection) -> None:
+@pytest.mark.parametrize("sample", [rs.BOUNDS_SAMPLE, 30_000])
+def test_bounds_split_the_keys_into_about_equal_parts(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, sample: int
+) -> None:
+    """Every key sampled (300,000 rows), and one key in ten (a sample of 30,000)."""
+    monkeypatch.setattr(rs, "BOUNDS_SAMPLE", sample)
     con.execute(
         "INSERT INTO raw.register_commitment (source_file_sha256, commitment_id, line) "
         "SELECT 'sha-a', printf('k-%06d', i), i + 2 FROM range(300000) AS t(i)"
     )
-    bounds = rs._bounds(con, 4)
+    bounds = rs._bounds(con, 4, 300_000)
     assert bounds == sorted(bounds) and len(bounds) == 3
-    assert rs._bounds(con, 4) == bounds, "the sample is seeded: the same bounds every run"
+    assert rs._bounds(con, 4, 300_000) == bounds, "the sample is fixed: the same bounds every run"
     edges = [None, *bounds, None]
     sizes = [
         con.execute(
