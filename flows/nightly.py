@@ -27,6 +27,7 @@ from flows.contracts import contract
 from flows.dask_runner import ClusterError
 from flows.inputs import Inputs, snapshot_inputs, unchanged_since
 from flows.reports.dq import dq_markdown, dq_payload
+from flows.reports.gxdocs import DocsWorker, docs_worker
 from flows.reports.site import write_run_reports
 from flows.reports.unconverted import left_out_rows, left_out_warning
 from flows.review import read_decisions
@@ -325,6 +326,26 @@ def execute(
     )
     ws = wh.Workspace(settings.warehouse)
     checks: dict[str, Outcome] = {}
+    docs: DocsWorker | None = None  # renders the GX Data Docs of a run that loads anything
+    try:
+        docs = _run(settings, run, checks, ws, live, sources)
+        report_run(settings, run, checks, docs)
+    finally:
+        if docs is not None:
+            docs.close()
+    return run
+
+
+def _run(
+    settings: Settings,
+    run: RunSummary,
+    checks: dict[str, Outcome],
+    ws: wh.Workspace,
+    live: bool,
+    sources: list[str] | None,
+) -> DocsWorker | None:
+    """execute's run under the writer lock; the DocsWorker it started, if it loaded anything."""
+    docs: DocsWorker | None = None
     try:
         with wh.writer_slot(settings.writer_limit), wh.writer_lock(ws, wait=settings.lock_wait):
             # Live runs fetch first and land what they fetched; they always go ahead.
@@ -335,6 +356,7 @@ def execute(
                 run.status = "unchanged"
                 _say(f"nothing new since run {run.same_as}: {ws.published} is left as it is")
             else:
+                docs = docs_worker()  # imports GX while the run works
                 try:
                     _publish(settings, run, checks, live, sources, before)
                 except (p.Blocked, p.InputError, ClusterError) as exc:
@@ -354,19 +376,33 @@ def execute(
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
-    report_run(settings, run, checks)
-    return run
+    except BaseException:
+        if docs is not None:  # a failed run, or an upload that raised: no reports follow here
+            docs.close()
+        raise
+    return docs
 
 
-def report_run(settings: Settings, run: RunSummary, checks: dict[str, Outcome]) -> None:
+def report_run(
+    settings: Settings,
+    run: RunSummary,
+    checks: dict[str, Outcome],
+    docs: DocsWorker | None = None,
+) -> None:
     """The end of every run, published or not: DQ report, Prefect artifact, run log, webhook."""
     run.finished_at = datetime.now(UTC)
     payload = dq_payload(run, {name: o.results for name, o in checks.items()})
-    # The outcomes, not their GX results: those are built (GX imported) beside the exports.
+    # The outcomes, not their GX results: those are built (GX imported) beside the exports, by
+    # the run's DocsWorker if it started one.
     gx_results: dict[str, Any] = dict(checks)
     with progress.step("reports and exports"):
         write_run_reports(
-            settings.warehouse, settings.reports_dir, payload, gx_results, settings.duckdb_memory
+            settings.warehouse,
+            settings.reports_dir,
+            payload,
+            gx_results,
+            settings.duckdb_memory,
+            docs_worker=docs,
         )
     if FlowRunContext.get() is not None:  # a run called outside a flow (tests) has no server
         create_markdown_artifact(markdown=dq_markdown(payload), key="data-quality")

@@ -5,17 +5,27 @@ ExpectationSuiteValidationResult into the same static page a Data Docs site show
 page per source into reports/runs/<run_id>/gx/ with a small index. No data context, stores or
 checkpoints are needed. The GX pages load GX's CSS/JS from public CDNs (GX's template); they are
 readable unstyled offline. GX is imported only here, only when there is something to render.
+
+A run that loads something renders them in a DocsWorker: a child process started with the run
+imports GX (3.1 s of Python, the largest import hkam has) while the run works, then renders the
+outcomes it is sent at the end. In a thread, the import held the GIL the run's own steps needed.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import pickle
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from flows.reports.charts import esc
 from flows.reports.html import page
+
+GX_MODULES = ("great_expectations.render.renderer", "great_expectations.render.view")
 
 
 def write_data_docs(results: dict[str, Any], folder: Path) -> Path | None:
@@ -31,8 +41,7 @@ def write_data_docs(results: dict[str, Any], folder: Path) -> Path | None:
     if not present:
         return None
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    renderers: Any = importlib.import_module("great_expectations.render.renderer")
-    views: Any = importlib.import_module("great_expectations.render.view")
+    renderers, views = (importlib.import_module(m) for m in GX_MODULES)
 
     folder.mkdir(parents=True, exist_ok=True)
     renderer, view = renderers.ValidationResultsPageRenderer(), views.DefaultJinjaPageView()
@@ -57,3 +66,66 @@ def write_data_docs(results: dict[str, Any], folder: Path) -> Path | None:
     )
     index.write_text(page("Great Expectations Data Docs", "<h1>Data Docs</h1>", body), "utf-8")
     return index
+
+
+def docs_worker() -> DocsWorker | None:
+    """A DocsWorker for a run that will render Data Docs; None where GX is imported already (a
+    long-lived process that rendered before), as a thread then renders at no import cost."""
+    return None if "great_expectations" in sys.modules else DocsWorker()
+
+
+class DocsWorker:
+    """A child process that imports GX now and renders write_data_docs when sent the results."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.reports.gxdocs"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+
+    def render(self, results: dict[str, Any], folder: Path, timeout: float = 600) -> Path | None:
+        """write_data_docs(results, folder) in the child; raises RuntimeError if it fails."""
+        from flows.validation import Outcome
+
+        # What the pages show is the results; the rows' reasons stay here (a 10M-row run's
+        # quarantine would cross the pipe for nothing).
+        sent = {
+            name: replace(r, reasons={}, _gx=None) if isinstance(r, Outcome) else r
+            for name, r in results.items()
+        }
+        try:
+            out, err = self._proc.communicate(pickle.dumps((sent, folder)), timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.close()
+            raise RuntimeError(f"the Data Docs process took over {timeout:.0f} s") from exc
+        if self._proc.returncode != 0:
+            tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise RuntimeError(f"the Data Docs process failed ({tail[0]})")
+        text = out.decode().strip()
+        return Path(text) if text else None
+
+    def close(self) -> None:
+        """Stop the child if it is still running (a run that ended without reports)."""
+        if self._proc.returncode is None:  # render() has not collected it
+            self._proc.kill()
+            self._proc.communicate()
+
+
+def _main() -> None:
+    """The child: import GX, then render what the run sends (nothing: it ended without)."""
+    for module in GX_MODULES:
+        importlib.import_module(module)
+    sent = sys.stdin.buffer.read()
+    if not sent:
+        return
+    results, folder = pickle.loads(sent)  # from the run that started this process
+    index = write_data_docs(results, folder)
+    sys.stdout.write(str(index or ""))
+
+
+if __name__ == "__main__":
+    _main()

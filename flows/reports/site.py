@@ -13,7 +13,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.reports.dq import write_dq
 from flows.reports.dqhtml import render_dq
@@ -22,6 +22,9 @@ from flows.reports.notes import NOTES_SUFFIX, TOTALS
 from flows.reports.schema import register_contract, schema_changes, snapshot_columns
 from flows.settings import WRITER_MEMORY_LIMIT
 from flows.warehouse import connect
+
+if TYPE_CHECKING:
+    from flows.reports.gxdocs import DocsWorker
 
 TREND_RUNS = 20
 QUARANTINE_ROWS = 500
@@ -126,10 +129,12 @@ def write_run_reports(
     gx_results: dict[str, Any],
     memory_limit: str = WRITER_MEMORY_LIMIT,
     now: datetime | None = None,
+    docs_worker: DocsWorker | None = None,
 ) -> Path:
     """Every report of a finished run (published or blocked); returns reports/runs/<run_id>/.
 
-    `now` is when freshness is judged (default: the current time)."""
+    `now` is when freshness is judged (default: the current time); `docs_worker` renders the GX
+    Data Docs if given (else a thread here does)."""
     now = now or datetime.now(UTC)
     run_id = str(payload["run_id"])
     run_dir = reports_dir / "runs" / run_id
@@ -141,11 +146,13 @@ def write_run_reports(
 
     from flows.reports.gxdocs import write_data_docs
 
-    # GX Data Docs in a thread beside the investment report: importing and running GX's
-    # renderers is Python (2.7 s of a 1M-row cold run, most of it the import) while the exports
-    # are DuckDB writing files, which releases the GIL.
+    # GX Data Docs beside the investment report, by the run's DocsWorker (GX imported by then)
+    # or else in a thread: importing and running GX's renderers is Python (2.7 s of a 1M-row cold
+    # run, most of it the import) while the exports are DuckDB writing files, which releases
+    # the GIL.
     docs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-docs")
-    gx_docs = docs.submit(write_data_docs, gx_results, run_dir / "gx")
+    render = write_data_docs if docs_worker is None else docs_worker.render
+    gx_docs = docs.submit(render, gx_results, run_dir / "gx")
     docs.shutdown(wait=False)
 
     published: list[dict[str, Any]] = []

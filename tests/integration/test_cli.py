@@ -285,6 +285,9 @@ def test_run_on_a_terminal_shows_progress_not_prefect_noise(tmp_path: Path) -> N
     assert "| INFO" not in shown and "Task run" not in shown
     assert "The command took" in shown and "published" in shown
     assert (data / ".prefect").is_dir() and not (home / ".prefect").exists()
+    # A fresh process: its GX Data Docs come from the DocsWorker that imported GX beside the run.
+    [docs] = (tmp_path / "r" / "runs").glob("*/gx")
+    assert {"index.html", "register.html", "hkma.html"} <= {p.name for p in docs.iterdir()}
 
 
 def test_report_into_a_new_folder_links_only_what_is_there(warehouse: Path, tmp_path: Path) -> None:

@@ -1,0 +1,77 @@
+"""GX Data Docs rendered by the run's DocsWorker (a child process) match those rendered here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.contracts import parse_contract
+from flows.reports.gxdocs import DocsWorker, write_data_docs
+from flows.validation import Outcome, validate
+
+# TEST VALUES: a two-column contract and rows that fail one check each way.
+SPEC = parse_contract(
+    {
+        "table": "raw.docs_test",
+        "description": "Data Docs test",
+        "grain": ["k"],
+        "columns": [
+            {"name": "k", "type": "VARCHAR", "description": "key", "checks": ["not_null"]},
+            {
+                "name": "cur",
+                "type": "VARCHAR",
+                "description": "currency",
+                "checks": [{"accepted_values": ["HKD", "USD"]}],
+            },
+        ],
+        "checks": [{"row_count": [1, None], "severity": "block"}],
+    }
+)
+
+
+def _outcome() -> Outcome:
+    frame = pl.DataFrame({"k": ["a", None, "c"], "cur": ["HKD", "USD", "XYZ"]})
+    outcome = validate(frame, SPEC)
+    assert outcome.reasons, "the rows fail warn checks: the reasons must stay out of the pipe"
+    return outcome
+
+
+def test_the_worker_renders_what_this_process_renders(tmp_path: Path) -> None:
+    here = write_data_docs({"register": _outcome()}, tmp_path / "here")
+    worker = DocsWorker()
+    try:
+        there = worker.render({"register": _outcome()}, tmp_path / "there")
+    finally:
+        worker.close()
+    assert here is not None and there == tmp_path / "there" / "index.html"
+    assert sorted(p.name for p in there.parent.iterdir()) == ["index.html", "register.html"]
+    for name in ("index.html", "register.html"):
+        assert _page(there.parent / name) == _page(here.parent / name)
+    assert "XYZ" in _page(there.parent / "register.html")  # the value outside the accepted set
+
+
+def _page(path: Path) -> str:
+    """A page without what GX makes anew each time it renders: the time, and the ids (UUIDs) that
+    tie each "Show more info" link to its block."""
+    text = re.sub(r"\d{8}T\d{6}\.\d+Z", "<rendered at>", path.read_text("utf-8"))
+    return re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<uuid>", text)
+
+
+def test_a_run_without_reports_stops_its_worker(tmp_path: Path) -> None:
+    worker = DocsWorker()
+    worker.close()
+    worker.close()  # twice is harmless (execute closes after a failed run's own close)
+    assert worker._proc.returncode is not None
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failing_render_says_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "gx"
+    blocker.write_text("a file where the folder goes", encoding="utf-8")
+    worker = DocsWorker()
+    with pytest.raises(RuntimeError, match=r"Data Docs process failed .*(FileExistsError|exists)"):
+        worker.render({"register": _outcome()}, blocker)
+    worker.close()
