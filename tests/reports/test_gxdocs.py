@@ -8,33 +8,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.contracts import parse_contract
 from flows.reports.gxdocs import DocsWorker, write_data_docs
 from flows.validation import Outcome, validate
-
-# TEST VALUES: a two-column contract and rows that fail one check each way.
-SPEC = parse_contract(
-    {
-        "table": "raw.docs_test",
-        "description": "Data Docs test",
-        "grain": ["k"],
-        "columns": [
-            {"name": "k", "type": "VARCHAR", "description": "key", "checks": ["not_null"]},
-            {
-                "name": "cur",
-                "type": "VARCHAR",
-                "description": "currency",
-                "checks": [{"accepted_values": ["HKD", "USD"]}],
-            },
-        ],
-        "checks": [{"row_count": [1, None], "severity": "block"}],
-    }
-)
+from tests.unit.test_validation_engines import KINDS
 
 
 def _outcome() -> Outcome:
+    # TEST VALUES: rows failing a check each way (the checks of the columns they have apply).
     frame = pl.DataFrame({"k": ["a", None, "c"], "cur": ["HKD", "USD", "XYZ"]})
-    outcome = validate(frame, SPEC)
+    outcome = validate(frame, KINDS)
     assert outcome.reasons, "the rows fail warn checks: the reasons must stay out of the pipe"
     return outcome
 
