@@ -117,6 +117,10 @@ def stage(
     typed = typed.with_columns(row_content(BUSINESS_COLUMNS).alias("row_content"))
     # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
     # last row (the analyst's latest edit) and sets the earlier ones aside, so nothing is lost.
+    if typed.get_column("commitment_id").n_unique() == typed.height:
+        # Every key once, as in most registers and parts: nothing to drop or set aside, and the
+        # repeats' search below is skipped (0.07 s of 0.30 s of CPU a 125,000-row part).
+        return _finish(typed.drop("_ord"), rejects, fx, taxonomy, book, company_rows, 0, 0)
     before = typed.height
     typed = typed.unique(subset=["commitment_id", "row_content"], keep="last", maintain_order=True)
     duplicates = before - typed.height
@@ -146,6 +150,20 @@ def stage(
         ]
     )
     typed = typed.filter(is_last).drop("_ord")
+    return _finish(typed, rejects, fx, taxonomy, book, company_rows, duplicates, overrides.height)
+
+
+def _finish(
+    typed: pl.DataFrame,
+    rejects: pl.DataFrame,
+    fx: pl.DataFrame,
+    taxonomy: Taxonomy,
+    book: CompanyBook,
+    company_rows: bool,
+    duplicates: int,
+    overridden: int,
+) -> Staged:
+    """stage's last steps on the rows it keeps: year, money, sectors, companies."""
     typed = typed.with_columns(
         pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year")
     )
@@ -156,7 +174,7 @@ def stage(
     else:
         companies = pl.DataFrame(schema=COMPANY_SCHEMA)
         typed = company_ids(typed, book)
-    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates, overrides.height)
+    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates, overridden)
 
 
 CROSS_CHECK_LIMIT = 20_000  # distinct amount texts read per run; beyond it the check is sampled

@@ -151,6 +151,29 @@ def test_exact_duplicate_rows_count_once(ref: tuple[Taxonomy, CompanyBook]) -> N
     assert_frame_equal(staged.rejects, pl.DataFrame(schema=REJECT_SCHEMA))
 
 
+def test_unique_keys_stage_as_the_repeats_search_would(ref: tuple[Taxonomy, CompanyBook]) -> None:
+    """Every key once takes a shorter path; a repeat of the first row (dropped as a duplicate)
+    sends the same rows down the full one, and both must give the same commitments."""
+    rows = [
+        raw_row(2, commitment_id="acme-a"),
+        raw_row(3, commitment_id="acme-b", announced_on="2024-02-31"),  # rejected, not staged
+        raw_row(4, commitment_id="acme-c", amount="7", currency="USD", company="Beta Ltd"),
+        raw_row(5, commitment_id="acme-d", amount=None, amount_text=None),
+    ]
+    short = run(raw_frame(*rows), ref)
+    full = run(raw_frame(*rows, raw_row(6, commitment_id="acme-a")), ref)
+    assert (short.duplicates, full.duplicates) == (0, 1)
+    # The full path keeps a repeated key where its last row was: the rows, not their order, agree.
+    assert short.commitments.get_column("line").to_list() == [2, 4, 5]
+    by_key = ["commitment_id"]
+    assert_frame_equal(
+        short.commitments.sort(by_key),
+        full.commitments.sort(by_key).with_columns(line=pl.Series([2, 4, 5])),
+    )
+    assert_frame_equal(short.rejects, full.rejects)
+    assert short.rejects.get_column("line").to_list() == [3]
+
+
 def test_conflicting_rows_keep_the_last_and_reject_the_earlier(
     ref: tuple[Taxonomy, CompanyBook],
 ) -> None:
