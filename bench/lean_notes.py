@@ -219,4 +219,89 @@ Prefect's task runs. Meeting the targets would take fewer outputs per run: commi
 as a view (its p95 was 109-115 ms at 10M, over the 100 ms target), exports and Data Docs on
 demand, a register validated in SQL rather than in polars parts. Each of those changes what a
 run delivers or how the contract's checks run, so none was made here.
+
+**Fourth pass, Dec 6 2026 02:16-03:30 UTC** (a quiet machine, load average under 1.6, nothing
+else running; each change measured against the code before it in alternating runs: hand runs of
+`hkam run` on the 1M register-only snapshot against a standing Prefect server, and the register's
+check-and-stage step alone on a copy of a loaded warehouse):
+
+- **Part bounds from a hash sample** (`register_steps._bounds`): the seeded reservoir sample of
+  200,000 keys took 0.42 s at 1M rows (the sampler, not the scan: the join and scan alone take
+  0.006 s). The keys whose hash falls in one bucket of rows / 200,000 give bounds as even (a test
+  checks ±5% with one key in ten) in 0.05 s, the same keys every run on any number of threads.
+- **Each part's rows sorted by polars, only when out of order**: the part query's `ORDER BY f.ord,
+  r.line` sorted every column (0.07 s of a 125,000-row part's 0.14 s fetch); polars now checks
+  the (read order, line) pairs and sorts when they are out of order (after DuckDB's hash join
+  they are: 0.006 s).
+- **A first load skips counting removed commitments** (`register_merge.merge`): the landed keys'
+  set took 0.23 s at 1M rows to find none. With the two above, check and stage on a 1M register:
+  5.9 s wall and 9.6 s of CPU to 5.1 and 8.4 s. The merge moved to `flows/register_merge.py`.
+- **GX Data Docs by a DocsWorker** (`flows/reports/gxdocs.py`): GX's import is 3.1 s of Python
+  (scipy.stats, altair, sqlalchemy, pandas and Spark data sources come with it), the largest
+  hkam has; in the Data Docs thread it held the GIL the end of the run needed. A child process,
+  started when a run has something new, imports GX at nice 10 on the cores the run leaves idle
+  and renders the outcomes sent to it at the end (the same pages: a test compares them). 1M
+  register cold, alternating: 22.1-22.3 s against 24.5-24.9 s, reports and exports 2.3-2.7 s
+  against 4.4-4.7 s; at nice 10, 20.9-21.0 s against 21.0-22.3 s (three runs each).
+- **Parts whose keys are all distinct skip the search for repeats** (`stage`, after the benchmark
+  below): stage() 0.26-0.29 s of CPU a 125,000-row part against 0.30-0.36 s; a test stages the
+  same rows down both paths.
+- **Tried and not kept**: DuckDB on 4 threads (the largest_commitments write 0.97 s against
+  1.22 s, but the CSV read 2.4-2.9 s against 2.0-2.1 s); forced compression for the mart tables
+  (0.83-0.97 s against 1.22 s, but larger files); the staged parts as Arrow IPC instead of
+  Parquet (2.8 s of CPU to write eight parts against 1.8 s, and DuckDB reads them through pyarrow
+  at 1.1 s against 0.5 s); the row hash computed in each part by DuckDB (0.12 s a part, more than
+  the 0.07 s that writing the row content costs); the line numbers written while reading rather
+  than by an UPDATE (DuckDB's CSV reader has no row-number column; the UPDATE is 0.63 s at 1M).
+- **Where a 1M register cold run goes now** (hand runs, 20.9-21.0 s wall, 30 s of CPU): 1.65 s
+  from the process start to the flow's first line (imports, Prefect); 1.5 s official sources and
+  landing (Prefect's task runs more than their work); read 3.0-3.1 s (DuckDB's CSV read 2.05 s,
+  the line-number UPDATE 0.63 s, the multi-line check 0.16 s); validate and transform 5.0-5.7 s
+  (8 parts, 1.1 s of CPU each: fetch 0.35, stage 0.26-0.33, Parquet 0.23, validation 0.18; the
+  step is CPU-bound on 2 cores); load 1.9-2.2 s (the history's 1M-row insert); status 0.3-0.4 s;
+  marts 3.7-4.6 s (largest_commitments 1.6-1.9 s, about half of it writing the table, its
+  commitment_counted copy 1.0-1.1 s, investment_phased 0.6 s); publish 0.6 s; reports and exports
+  2.2-2.5 s; 0.6 s to exit.
+
+**The benchmark, fourth pass** (`make bench ROWS=1000000` with three repeats and `ROWS=10000000`
+with one, both on 7ae0406, before the distinct-keys path in stage; a quiet machine; the sections
+below):
+
+| seconds | 1M | 10M |
+| --- | ---: | ---: |
+| floor | 2.09 | 15.46 |
+| hkam register cold | 21.20 (23.74 on 4926e99) | 163.50 (168.86 on 054fd98) |
+| dlt scd2 | 7.58 | 58.50 |
+| sql peer | 7.86 | 80.81 |
+| import floor | 4.49 | 4.84 |
+| hkam cold / naive | 28.41 / 41.81 | 172.47 / 597.38 |
+| register cold / dlt scd2 (target ≤ 1) | 2.80 missed | 2.80 missed |
+| register cold / sql peer (target ≤ 1.5) | 2.70 missed | 2.02 missed |
+| (register cold − import floor) / floor (target ≤ 3 at 10M) | 7.98 | 10.26 missed |
+| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.47 missed, narrowly | 3.46 missed |
+| peak RSS MB (≤ 3,000) | 1,766 met | 2,238 met |
+| no-change s (≤ import floor + 3) | 3.18 met | 3.08 met |
+| worst mart p95 ms (≤ 100) | 12.1 met | 40.8 met |
+
+hkam cold fell from 30.87 to 28.41 s at 1M, but naive ran faster than on 4926e99 (35.5-45.7 s
+across the repeats against 48.4-53.0 s), so its ratio reads 1.47 against 1.70 then; at 10M naive
+took 597.4 s against 400.2 s on 054fd98 (13.5 GB peak, the machine's memory under pressure), so
+its ratio reads 3.46 against 2.28. The 10M register cold run's steps: land 5.2 s, read 30.6 s,
+validate and transform 44.1 s (48.6 s on 054fd98), load 19.0 s (21.4 s), propose status changes
+1.7 s, marts 37.7 s (38.4 s), then reports and exports (flow 160.6 s).
+
+**Profile of the same commit** (py-spy at 50 Hz, `python bench/profile.py --rows 1000000
+--register-only` on 7ae0406; 1,688 samples of busy threads, the DocsWorker child included,
+bench/results/profile_1m_register.*): imports 27.0% (GX's now in the child, at low priority),
+reading the register 12.9%, marts 11.9%, the register parts 10.0%, reports 7.8% (exports 5.6%),
+the SCD-2 merge 6.1%. **What limits hkam against the peers** is what limited it before, a little
+smaller: at 10M the register's own three writes (read 30.6 s, validate and stage 44.1 s, merge
+19.0 s: 93.7 s) take longer than either peer's whole load (58.5 s and 80.8 s), the validation
+and domain transforms being polars work on every row (1.1 s of CPU a 125,000-row part), and the
+marts (37.7 s) and the two commitment-grain Parquet exports are writes the peers do not make; at
+1M the fixed costs (4.5 s of imports, Prefect's task runs, the reports) are a quarter of the run.
+The choices that would close the gap change what a run delivers or how the contract's checks
+run (commitment_counted as a view, whose p95 was over the 100 ms target at 10M; exports and
+Data Docs on demand; the checks compiled to SQL rather than run by polars on each part), so
+they are left for a decision.
 """
