@@ -26,6 +26,15 @@ for _name, _path in {
     os.environ.setdefault(_name, "http://127.0.0.1:9" + _path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _gx_in_process() -> None:
+    """The suite's runs render Data Docs in a thread, GX imported once per test process, as in a
+    long-lived server (flows/reports/gxdocs.docs_worker): a child importing GX for each of the
+    suite's runs made `make test` 2 min longer. test_gxdocs and the CLI terminal test run the
+    DocsWorker itself."""
+    import great_expectations  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test has its own analyst folder, so a developer's data/ never leaks into a run."""

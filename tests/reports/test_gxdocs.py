@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from flows.reports.gxdocs import DocsWorker, write_data_docs
+from flows.reports.gxdocs import DocsWorker, docs_worker, write_data_docs
 from flows.validation import Outcome, validate
 from tests.unit.test_validation_engines import KINDS
 
@@ -57,3 +59,14 @@ def test_a_failing_render_says_why(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match=r"Data Docs process failed .*(FileExistsError|exists)"):
         worker.render({"register": _outcome()}, blocker)
     worker.close()
+
+
+def test_a_fresh_process_starts_a_worker_and_one_with_gx_renders_itself() -> None:
+    code = (
+        "from flows.reports.gxdocs import docs_worker\n"
+        "w = docs_worker()\nprint(type(w).__name__)\nw.close()\n"
+    )
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert fresh.stdout.strip() == "DocsWorker", fresh.stderr
+    assert "great_expectations" in sys.modules  # tests/conftest.py imported it here
+    assert docs_worker() is None
