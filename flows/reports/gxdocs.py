@@ -70,8 +70,14 @@ def write_data_docs(results: dict[str, Any], folder: Path) -> Path | None:
 
 def docs_worker() -> DocsWorker | None:
     """A DocsWorker for a run that will render Data Docs; None where GX is imported already (a
-    long-lived process that rendered before), as a thread then renders at no import cost."""
-    return None if "great_expectations" in sys.modules else DocsWorker()
+    long-lived process that rendered before), as a thread then renders at no import cost, or
+    where no process can be started (the thread renders then too: the run goes on)."""
+    if "great_expectations" in sys.modules:
+        return None
+    try:
+        return DocsWorker()
+    except OSError:
+        return None
 
 
 class DocsWorker:

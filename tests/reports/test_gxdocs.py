@@ -70,3 +70,15 @@ def test_a_fresh_process_starts_a_worker_and_one_with_gx_renders_itself() -> Non
     assert fresh.stdout.strip() == "DocsWorker", fresh.stderr
     assert "great_expectations" in sys.modules  # tests/conftest.py imported it here
     assert docs_worker() is None
+
+
+def test_a_run_that_cannot_start_the_worker_renders_in_its_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "great_expectations")  # as in a fresh process
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    assert docs_worker() is None
