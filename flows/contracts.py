@@ -202,9 +202,11 @@ class Contract:
         create = [self.create_table()] if self.kind == "table" else []
         return create + self.comments()
 
-    def comments(self) -> list[str]:
-        """COMMENT ON statements carrying the description, grain and units."""
-        kind = "VIEW" if self.kind == "view" else "TABLE"  # a mart is a table built by SQL
+    def comments(self, view: bool | None = None) -> list[str]:
+        """COMMENT ON statements carrying the description, grain and units (`view`: whether the
+        object is a view; by default a view-kind contract is, and a mart is a table unless its
+        SQL builds a view)."""
+        kind = "VIEW" if (self.kind == "view" if view is None else view) else "TABLE"
         grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
         stmts = [f"COMMENT ON {kind} {self.qualified} IS {sql_literal(self.description + grain)}"]
         for c in self.columns:

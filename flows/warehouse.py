@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -136,16 +137,31 @@ def mart_name(path: Path) -> str:
     return path.stem.split("_", 1)[1]
 
 
+def builds_view(path: Path) -> bool:
+    """Whether a mart's SQL builds a view (its rows computed when read) rather than a table."""
+    return re.search(r"\bCREATE\s+OR\s+REPLACE\s+VIEW\b", path.read_text("utf-8"), re.I) is not None
+
+
+def _held_as(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """marts.* present -> TABLE or VIEW."""
+    rows = con.execute(
+        "SELECT 'marts.' || table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "UNION ALL SELECT 'marts.' || view_name, 'VIEW' FROM duckdb_views() "
+        "WHERE schema_name = 'marts' AND NOT internal"
+    ).fetchall()
+    return {str(name): str(kind) for name, kind in rows}
+
+
 def _marts_held(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """marts.* tables present -> the sha256 of the SQL they were built from ('' if unknown)."""
-    tables = {
-        f"marts.{r[0]}"
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
-        ).fetchall()
-    }
+    """marts.* present as what their SQL builds (a table, or a view) -> the sha256 of the SQL
+    they were built from ('' if unknown). One held as the other kind is missing: rebuilt."""
     built = dict(con.execute("SELECT mart, sql_sha256 FROM meta.mart_refresh").fetchall())
-    return {t: str(built.get(t, "")) for t in tables}
+    wanted = {mart_name(p): "VIEW" if builds_view(p) else "TABLE" for p in mart_files()}
+    return {
+        name: str(built.get(name, ""))
+        for name, kind in _held_as(con).items()
+        if wanted.get(name, "TABLE") == kind
+    }
 
 
 def refresh_marts(
@@ -169,15 +185,15 @@ def refresh_marts(
         if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
+        view = builds_view(path)
         with progress.step(f"mart {name}", quiet_under=1.0) as shown:
-            # A warehouse from before marts were tables has a view by this name.
-            if con.execute(
-                "SELECT count(*) FROM duckdb_views() WHERE schema_name || '.' || view_name = ?",
-                [name],
-            ).fetchall()[0][0]:
-                con.execute(f"DROP VIEW {name}")
+            # The name may be held as the other kind (a warehouse from before marts were
+            # tables has views; one from before commitment_counted was a view has its table).
+            other = "TABLE" if view else "VIEW"
+            if _held_as(con).get(name) == other:
+                con.execute(f"DROP {other} {name}")
             run_sql(con, f"marts/{path.name}")
-            for stmt in contracts[name].comments():
+            for stmt in contracts[name].comments(view=view):
                 con.execute(stmt)
             # The content hash lets the exports skip a mart whose rows did not change
             # (0.1-0.2 s of CPU at 1M rows, against seconds to write its files).

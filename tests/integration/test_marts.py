@@ -1,5 +1,6 @@
-"""Marts are tables rebuilt by a run that landed new data (or changed a mart's SQL), and they hold
-exactly what their SQL computes from the core tables at that point."""
+"""Marts are tables (commitment_counted a view of largest_commitments) rebuilt by a run that landed
+new data (or changed a mart's SQL), and they hold exactly what their SQL computes from the core
+tables at that point."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.integration.test_nightly import query, run
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 MARTS = sorted(c.table for c in load_contracts().values() if c.kind == "mart")
+VIEWS = sorted(wh.mart_name(p) for p in wh.mart_files() if wh.builds_view(p))
 
 
 def _refreshed(path: Path) -> dict[str, object]:
@@ -37,7 +39,11 @@ def test_marts_are_tables_that_match_their_sql_and_rebuild_only_on_new_data(
     warehouse = paths["warehouse"]
     tables = query(warehouse, "SELECT 'marts.' || table_name FROM duckdb_tables() "
                    "WHERE schema_name = 'marts' ORDER BY 1")  # fmt: skip
-    assert [t[0] for t in tables] == MARTS
+    views = query(warehouse, "SELECT 'marts.' || view_name FROM duckdb_views() "
+                  "WHERE schema_name = 'marts' ORDER BY 1")  # fmt: skip
+    assert VIEWS == ["marts.commitment_counted"]  # its rows are largest_commitments' counted ones
+    assert [t[0] for t in tables] == [m for m in MARTS if m not in VIEWS]
+    assert [v[0] for v in views] == VIEWS
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name, sql in _select(warehouse):
             stored = con.execute(f"SELECT * FROM {name}").fetchall()
@@ -79,9 +85,11 @@ def test_a_warehouse_whose_marts_are_views_gets_tables(paths: dict[str, Path]) -
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
             "AND table_name = 'commitment_pipeline'"
         ).fetchall()
-        views = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'marts'")
+        views = con.execute(
+            "SELECT 'marts.' || view_name FROM duckdb_views() WHERE schema_name = 'marts'"
+        )
         assert kinds == [("commitment_pipeline",)]
-        assert views.fetchall() == [(0,)]
+        assert [v[0] for v in views.fetchall()] == VIEWS  # only what a mart's SQL builds
         [(columns,)] = con.execute(
             "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' "
             "AND table_name = 'largest_commitments'"
@@ -97,3 +105,29 @@ def test_a_warehouse_whose_marts_are_views_gets_tables(paths: dict[str, Path]) -
         )
         assert wh.refresh_marts(con, "t", data_changed=False) == ["marts.source_freshness"]
         assert wh.refresh_marts(con, "t", data_changed=False) == []
+
+
+def test_a_warehouse_from_before_commitment_counted_was_a_view_gets_the_view(
+    paths: dict[str, Path],
+) -> None:
+    warehouse = paths["warehouse"]
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with wh.connect(warehouse) as con:
+        wh.migrate(con)
+        # As the previous hkam left it: a stored copy of largest_commitments' counted rows.
+        con.execute("DROP VIEW marts.commitment_counted")
+        con.execute(
+            "CREATE TABLE marts.commitment_counted AS SELECT * FROM marts.largest_commitments "
+            "WHERE counted_as IS NOT NULL"
+        )
+        wh.migrate(con)
+        [(kind,)] = con.execute(
+            "SELECT 'view' FROM duckdb_views() WHERE schema_name = 'marts' "
+            "AND view_name = 'commitment_counted' UNION ALL SELECT 'table' FROM duckdb_tables() "
+            "WHERE schema_name = 'marts' AND table_name = 'commitment_counted'"
+        ).fetchall()
+        assert kind == "view"
+        [(comment,)] = con.execute(
+            "SELECT comment FROM duckdb_views() WHERE view_name = 'commitment_counted'"
+        ).fetchall()
+        assert comment.startswith("Each current, not withdrawn commitment")
