@@ -170,10 +170,11 @@ def refresh_marts(
     *,
     data_changed: bool = True,
 ) -> list[str]:
-    """Rebuild mart tables: all when data changed, else those whose SQL changed; names rebuilt.
+    """Rebuild marts: all when data changed, else those whose SQL changed; names rebuilt.
 
     Marts are tables so an analyst's query reads stored rows: as views, every query recomputed
-    the no-double-counting rules over the whole history (seconds at 10M rows).
+    the no-double-counting rules over the whole history (seconds at 10M rows). A mart whose SQL
+    only filters a table built before it (commitment_counted) is a view of it instead.
     """
     contracts = load_contracts()
     held = _marts_held(con)
