@@ -206,7 +206,9 @@ class Contract:
         """COMMENT ON statements carrying the description, grain and units (`view`: whether the
         object is a view; by default a view-kind contract is, and a mart is a table unless its
         SQL builds a view)."""
-        kind = "VIEW" if (self.kind == "view" if view is None else view) else "TABLE"
+        if view is None:
+            view = self.kind == "view"
+        kind = "VIEW" if view else "TABLE"
         grain = f" Grain: one row per {', '.join(self.grain)}." if self.grain else ""
         stmts = [f"COMMENT ON {kind} {self.qualified} IS {sql_literal(self.description + grain)}"]
         for c in self.columns:

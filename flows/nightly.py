@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -326,13 +327,9 @@ def execute(
     )
     ws = wh.Workspace(settings.warehouse)
     checks: dict[str, Outcome] = {}
-    docs: DocsWorker | None = None  # renders the GX Data Docs of a run that loads anything
-    try:
-        docs = _run(settings, run, checks, ws, live, sources)
+    with ExitStack() as cleanup:  # stops the run's DocsWorker however the run ends
+        docs = _run(settings, run, checks, ws, live, sources, cleanup)
         report_run(settings, run, checks, docs)
-    finally:
-        if docs is not None:
-            docs.close()
     return run
 
 
@@ -343,8 +340,10 @@ def _run(
     ws: wh.Workspace,
     live: bool,
     sources: list[str] | None,
+    cleanup: ExitStack,
 ) -> DocsWorker | None:
-    """execute's run under the writer lock; the DocsWorker it started, if it loaded anything."""
+    """execute's run under the writer lock; the DocsWorker it started (closed by `cleanup`), if
+    it loaded anything: it renders the run's GX Data Docs."""
     docs: DocsWorker | None = None
     try:
         with wh.writer_slot(settings.writer_limit), wh.writer_lock(ws, wait=settings.lock_wait):
@@ -357,6 +356,8 @@ def _run(
                 _say(f"nothing new since run {run.same_as}: {ws.published} is left as it is")
             else:
                 docs = docs_worker()  # imports GX while the run works
+                if docs is not None:
+                    cleanup.callback(docs.close)
                 try:
                     _publish(settings, run, checks, live, sources, before)
                 except (p.Blocked, p.InputError, ClusterError) as exc:
@@ -376,10 +377,6 @@ def _run(
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
-    except BaseException:
-        if docs is not None:  # a failed run, or an upload that raised: no reports follow here
-            docs.close()
-        raise
     return docs
 
 

@@ -137,9 +137,12 @@ def mart_name(path: Path) -> str:
     return path.stem.split("_", 1)[1]
 
 
+_CREATES_VIEW = re.compile(r"\bCREATE\s+OR\s+REPLACE\s+VIEW\b", re.I)
+
+
 def builds_view(path: Path) -> bool:
     """Whether a mart's SQL builds a view (its rows computed when read) rather than a table."""
-    return re.search(r"\bCREATE\s+OR\s+REPLACE\s+VIEW\b", path.read_text("utf-8"), re.I) is not None
+    return _CREATES_VIEW.search(path.read_text("utf-8")) is not None
 
 
 def _held_as(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -152,14 +155,17 @@ def _held_as(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(name): str(kind) for name, kind in rows}
 
 
-def _marts_held(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _marts_held(
+    con: duckdb.DuckDBPyConnection, kinds: dict[str, str] | None = None
+) -> dict[str, str]:
     """marts.* present as what their SQL builds (a table, or a view) -> the sha256 of the SQL
-    they were built from ('' if unknown). One held as the other kind is missing: rebuilt."""
+    they were built from ('' if unknown). One held as the other kind is missing: rebuilt.
+    `kinds`: _held_as(con), if the caller has it."""
     built = dict(con.execute("SELECT mart, sql_sha256 FROM meta.mart_refresh").fetchall())
     wanted = {mart_name(p): "VIEW" if builds_view(p) else "TABLE" for p in mart_files()}
     return {
         name: str(built.get(name, ""))
-        for name, kind in _held_as(con).items()
+        for name, kind in (kinds if kinds is not None else _held_as(con)).items()
         if wanted.get(name, "TABLE") == kind
     }
 
@@ -177,21 +183,23 @@ def refresh_marts(
     only filters a table built before it (commitment_counted) is a view of it instead.
     """
     contracts = load_contracts()
-    held = _marts_held(con)
+    kinds = _held_as(con)  # each name as it was before this rebuild, which changes only it
+    held = _marts_held(con, kinds)
     rebuilt: list[str] = []
     for path in mart_files():
         name = mart_name(path)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        source = path.read_bytes()
+        sha = hashlib.sha256(source).hexdigest()
         # Unchanged data and SQL: keep it; after one rebuild, rebuild the rest (they may read it).
         if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
-        view = builds_view(path)
+        view = _CREATES_VIEW.search(source.decode("utf-8")) is not None
         with progress.step(f"mart {name}", quiet_under=1.0) as shown:
             # The name may be held as the other kind (a warehouse from before marts were
             # tables has views; one from before commitment_counted was a view has its table).
             other = "TABLE" if view else "VIEW"
-            if _held_as(con).get(name) == other:
+            if kinds.get(name) == other:
                 con.execute(f"DROP {other} {name}")
             run_sql(con, f"marts/{path.name}")
             for stmt in contracts[name].comments(view=view):

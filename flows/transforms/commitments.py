@@ -115,12 +115,31 @@ def stage(
     typed = typed.filter(~pl.col("_ord").is_in(bad_date.get_column("_ord").implode()))
     typed = typed.drop("announced_on").rename({"announced_on_date": "announced_on"})
     typed = typed.with_columns(row_content(BUSINESS_COLUMNS).alias("row_content"))
-    # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
-    # last row (the analyst's latest edit) and sets the earlier ones aside, so nothing is lost.
     if typed.get_column("commitment_id").n_unique() == typed.height:
         # Every key once, as in most registers and parts: nothing to drop or set aside, and the
-        # repeats' search below is skipped (0.07 s of 0.30 s of CPU a 125,000-row part).
-        return _finish(typed.drop("_ord"), rejects, fx, taxonomy, book, company_rows, 0, 0)
+        # search for repeats is skipped (0.07 s of 0.30 s of CPU a 125,000-row part).
+        typed, duplicates, overridden = typed.drop("_ord"), 0, 0
+    else:
+        typed, superseded, duplicates, overridden = _keep_last(typed)
+        rejects = pl.concat([rejects, superseded])
+    typed = typed.with_columns(
+        pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year")
+    )
+    typed = to_hkd_usd(typed, fx)
+    typed = map_sectors(typed, taxonomy)
+    if company_rows:
+        typed, companies = match_companies(typed, book)
+    else:
+        companies = pl.DataFrame(schema=COMPANY_SCHEMA)
+        typed = company_ids(typed, book)
+    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates, overridden)
+
+
+def _keep_last(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """stage's rows (numbered by _ord) with each repeated key's last row only; the rejects for
+    the rows set aside, and how many were exact duplicates and later files' overrides."""
+    # Exact repeats of a row are duplicates, not news; a conflicting repeat of a key keeps the
+    # last row (the analyst's latest edit) and sets the earlier ones aside, so nothing is lost.
     before = typed.height
     typed = typed.unique(subset=["commitment_id", "row_content"], keep="last", maintain_order=True)
     duplicates = before - typed.height
@@ -139,42 +158,12 @@ def stage(
         "_kept_file",
         "_kept",
     )
-    rejects = pl.concat(
-        [
-            rejects,
-            superseded.select(
-                *REJECT_KEY,
-                pl.lit("commitment_id unique in the register").alias("check_name"),
-                kept_note.alias("reason"),
-            ),
-        ]
+    rejects = superseded.select(
+        *REJECT_KEY,
+        pl.lit("commitment_id unique in the register").alias("check_name"),
+        kept_note.alias("reason"),
     )
-    typed = typed.filter(is_last).drop("_ord")
-    return _finish(typed, rejects, fx, taxonomy, book, company_rows, duplicates, overrides.height)
-
-
-def _finish(
-    typed: pl.DataFrame,
-    rejects: pl.DataFrame,
-    fx: pl.DataFrame,
-    taxonomy: Taxonomy,
-    book: CompanyBook,
-    company_rows: bool,
-    duplicates: int,
-    overridden: int,
-) -> Staged:
-    """stage's last steps on the rows it keeps: year, money, sectors, companies."""
-    typed = typed.with_columns(
-        pl.col("announced_on").dt.year().cast(pl.Int32).alias("announced_year")
-    )
-    typed = to_hkd_usd(typed, fx)
-    typed = map_sectors(typed, taxonomy)
-    if company_rows:
-        typed, companies = match_companies(typed, book)
-    else:
-        companies = pl.DataFrame(schema=COMPANY_SCHEMA)
-        typed = company_ids(typed, book)
-    return Staged(typed, companies, rejects.sort(REJECT_KEY), duplicates, overridden)
+    return typed.filter(is_last).drop("_ord"), rejects, duplicates, overrides.height
 
 
 CROSS_CHECK_LIMIT = 20_000  # distinct amount texts read per run; beyond it the check is sampled
