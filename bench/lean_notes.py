@@ -327,4 +327,81 @@ raw, the staged parts, the history, largest_commitments and investment_phased (1
 commitment), and the two commitment-grain exports. A 10M register cold hand run after it: 153.7 s
 (154.6 s before), build marts 30.4 s against 37.1 s (the other steps moved a few seconds either
 way); the example query on the view in that warehouse: p95 47.2 and 41.0 ms (60 runs, twice).
+
+**The benchmark, fifth pass** (Dec 6 2026, no change to the register path: the final code of the
+fourth pass, f07675e, benchmarked again at both sizes on the same day, `make bench ROWS=10000000
+REPEAT=1` on f3a78b1 and `ROWS=1000000` with three repeats on 532a741). The machine was 1.4-1.7x
+slower than on the quiet day of the fourth pass (floor 21.5 s against 15.5 s at 10M, 3.49 s
+against 2.09 s at 1M), so the seconds are not comparable with the table above; the ratios are.
+
+| seconds | 1M | 10M |
+| --- | ---: | ---: |
+| floor | 3.49 | 21.52 |
+| hkam register cold | 32.12 | 212.83 |
+| dlt scd2 | 12.94 | 79.13 |
+| sql peer | 12.97 | 110.42 |
+| import floor | 5.54 | 4.73 |
+| hkam cold / naive | 44.30 / 69.20 | 238.43 / 587.77 |
+| register cold / dlt scd2 (target ≤ 1) | 2.48 missed | 2.69 missed |
+| register cold / sql peer (target ≤ 1.5) | 2.48 missed | 1.93 missed |
+| (register cold − import floor) / floor (target ≤ 3 at 10M) | 7.62 | 9.67 missed |
+| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.56 met | 2.47 missed |
+| peak RSS MB (≤ 3,000) | 1,730 met | 2,308 met |
+| no-change s (≤ import floor + 3) | 4.78 met | 3.38 met |
+| worst mart p95 ms (≤ 100) | 22.2 met | 72.6 met |
+
+The 10M register cold run's steps: land 2.6 s, read 45.3 s, validate and transform 59.8 s, load
+26.7 s, propose status changes 2.6 s, marts 42.2 s, reports and exports about 30 s (flow
+209.5 s). A hand run of the same snapshot after it (220 s wall): largest_commitments 25.3 s,
+investment_phased 10.1 s, largest_investors 4.1 s; the two commitment-grain Parquet exports
+10.7 and 12.5 s.
+
+**Where the SQL peer's time goes** (bench/sql_peer/*.sql timed file by file on the same 10M
+register, one hand run, 119.7 s): raw 54.9 s (its `row_number() OVER ()` for the line numbers
+runs the CSV read in one thread), the checks into quarantine 11.3 s, the typed staged table
+29.4 s, the SCD-2 history 20.0 s, its two aggregate marts 3.6 s. Its register path proper (raw
+to history, 115.6 s) and hkam's (read, validate and transform, load: 131.8 s in the benchmark)
+are now within 15% of each other; what separates the totals is what hkam makes beyond that path:
+marts at the commitment grain (largest_commitments and investment_phased, 10M and 17M rows, where
+the peer's marts are two small aggregates), the exports, the reports and Data Docs, and the
+imports. The dlt target is out of reach for the SQL pipeline as well at 10M (110.4 s against
+79.1 s).
+
+**Measured and not changed** (this session; no code change came of them):
+- **The line-number UPDATE costs nothing of its own.** The 0.63 s at 1M (6.1 s at 10M) put on it
+  above is DuckDB's checkpoint of the rows the insert just wrote, which the UPDATE's commit
+  happens to trigger: the UPDATE's plan runs in 0.03 s (EXPLAIN ANALYZE), and with the UPDATE
+  left out the checkpoint costs the same (insert_register with a CHECKPOINT, alternating, three
+  runs each at 1M: 4.97-5.05 s with the UPDATE, 4.87-5.84 s without; at 10M one run each,
+  48.8 s and 55.3 s). Numbering the lines while reading would save nothing.
+- **DuckDB's memory limit for the read**: 1,500 MB against 6 GB, 46.3 s and 47.6 s at 10M (peak
+  RSS 1,589 MB and 3,054 MB); the limit stays.
+- **Trimming while reading** (`nullif(trim(col), '')` on 24 columns): the CSV read into a table
+  took 38.6 s at 10M against 28.1 s without it (one run each); at 1M the difference is inside the
+  machine's noise (2.65-4.02 s over two runs of each of five forms, the untrimmed
+  read among them at 3.24-3.25 s), and a `CASE` that
+  trims only values whose first or last character is not printable ASCII (DuckDB's trim removes
+  the space and the Unicode space separators, never a tab) was slower (4.45-5.42 s against
+  3.76 s) for the same rows. The trim is what the contract reads; it stays.
+- **Arrow string views from DuckDB** (`SET produce_arrow_string_view = true`) for a part's fetch:
+  0.17 s of CPU for a 125,000-row part either way.
+- **The exports' Parquet codec** at 10M (largest_commitments, 9.9M rows): snappy 13.0 s and
+  371 MB, none 12.4 s and 967 MB, lz4 13.5 s and 364 MB, zstd 12.7 s and 235 MB; the write is
+  bound by encoding, not the codec. Unordered (`preserve_insertion_order = false`) 11.1 s, at the
+  cost of the stored order the exports document.
+- **Where largest_commitments' time goes** (1M, the warehouse of a cold run): the same rows copied
+  from core.investment_commitment into a stored table take as long as the mart (2.35-2.80 s
+  against 2.08-2.64 s), into a temporary table 0.72-0.89 s, and the rank alone 0.47-0.51 s:
+  the cost is writing a wide table to the file (compression and checkpoint), not the
+  no-double-counting SQL.
+
+**What would close the gap, for the decision it needs**: the register path proper is as fast as
+the hand-written SQL; the targets against dlt and the SQL peer are missed by what a run delivers
+besides. Meeting them would take commitment-grain marts that are not stored (largest_commitments
+as a view over the history with its rank kept in a narrow table: its top-N query would then join
+10M rows, against the ≤ 100 ms target), the commitment-grain exports and Data Docs made on request
+rather than every run, and the contract's checks compiled to SQL so that no row passes through
+polars (the SQL peer shows what that saves at most: its checks and staged table take 40.7 s at
+10M against hkam's 59.8 s). Each changes what an analyst gets from a night's run, so none was
+made without that decision.
 """
