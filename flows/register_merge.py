@@ -78,11 +78,11 @@ def merge(
         [(current,)] = con.execute(
             "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL"
         ).fetchall()
-        swapped = _hold_back_date_swaps(con, checked, load_id, now) if current else 0
-        unchanged = removed = 0
-        # A first load has nothing to match or close: the join read 10M staged rows again, and
-        # the landed keys' set took 0.23 s at 1M rows to find that nothing was removed.
+        swapped = unchanged = removed = 0
+        # A first load has nothing to hold back, match or close: the join read 10M staged rows
+        # again, and the landed keys' set took 0.23 s at 1M rows to find that nothing was removed.
         if current:
+            swapped = _hold_back_date_swaps(con, checked, load_id, now)
             [(unchanged,)] = con.execute(
                 f"SELECT count(*) FROM {STAGED} AS s "
                 "JOIN core.investment_commitment_history AS h "

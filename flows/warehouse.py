@@ -188,13 +188,12 @@ def refresh_marts(
     rebuilt: list[str] = []
     for path in mart_files():
         name = mart_name(path)
-        source = path.read_bytes()
-        sha = hashlib.sha256(source).hexdigest()
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
         # Unchanged data and SQL: keep it; after one rebuild, rebuild the rest (they may read it).
         if not data_changed and not rebuilt and held.get(name) == sha:
             continue
         started = time.perf_counter()
-        view = _CREATES_VIEW.search(source.decode("utf-8")) is not None
+        view = builds_view(path)
         with progress.step(f"mart {name}", quiet_under=1.0) as shown:
             # The name may be held as the other kind (a warehouse from before marts were
             # tables has views; one from before commitment_counted was a view has its table).
