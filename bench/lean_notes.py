@@ -350,6 +350,13 @@ against 2.09 s at 1M), so the seconds are not comparable with the table above; t
 | no-change s (≤ import floor + 3) | 4.78 met | 3.38 met |
 | worst mart p95 ms (≤ 100) | 22.2 met | 72.6 met |
 
+After the session's review (e31cd6a: two mends that change no work a run does) `make bench
+ROWS=1000000` ran again, three repeats, on a machine slower still (floor 3.74 s): register cold
+34.43 s against dlt scd2 13.01 s and the SQL peer 14.27 s (x2.65 and x2.41, both missed), naive /
+hkam cold 81.46 / 47.59 = 1.71 (met), (register cold − import floor 5.49) / floor 7.74, peak RSS
+1,713 MB, no-change 3.93 s, worst mart p95 29.1 ms (met); bench/results/1000000.json holds this
+run.
+
 The 10M register cold run's steps: land 2.6 s, read 45.3 s, validate and transform 59.8 s, load
 26.7 s, propose status changes 2.6 s, marts 42.2 s, reports and exports about 30 s (flow
 209.5 s). A hand run of the same snapshot after it (220 s wall): largest_commitments 25.3 s,
