@@ -155,9 +155,11 @@ def heartbeat() -> str | None:
     """The innermost step's 'still running' line when nothing was said for HEARTBEAT_S."""
     with _lock:
         now = _clock()
-        if not _steps or now - _last_line < HEARTBEAT_S:
+        if not _steps:
             return None
         st = _steps[-1]
+        if now - max(_last_line, st.started) < HEARTBEAT_S:  # silence counts from its start
+            return None
         message = st.line(now, done=False)
         _say(st, message)
         return message

@@ -27,6 +27,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     c = Clock()
     monkeypatch.setattr(progress, "_clock", c)
     monkeypatch.setattr(progress, "_POLL_S", 3600.0)  # the thread never looks by itself here
+    # The hand clock's times must not outlive the test: left in _last_line, 1000 s reads as the
+    # future to the real monotonic clock of a machine up less than that (a fresh CI box).
+    monkeypatch.setattr(progress, "_last_line", 0.0)
+    monkeypatch.setattr(progress, "_started", 0.0)
     yield c
     progress.stop()
 
