@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from flows import progress
+from flows import warehouse as wh
 from flows.archive_crawl import PageRef
 from flows.contracts import contract
 from flows.dask_runner import cluster, run_batches
@@ -188,11 +189,8 @@ def _insert(
     keep = frame.with_row_index("_r").filter(~pl.col("_r").is_in(list(bad))).drop("_r")
     result.loaded += keep.height
     revised |= set(keep.filter(pl.col("revision") > 1)["release_id"].to_list())
-    con.register("archive_pages", keep)
-    try:
+    with wh.registered(con, archive_pages=keep):
         con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM archive_pages")
-    finally:
-        con.unregister("archive_pages")
     return set(keep["url"].to_list())
 
 
@@ -276,14 +274,11 @@ def _propose(
     rows = pair_languages(found, agreed, linked, issued).with_columns(
         pl.lit(load_id).alias("load_id")
     )
-    con.register("archive_candidates", rows)
-    try:
+    with wh.registered(con, archive_candidates=rows):
         con.execute(
             "INSERT OR IGNORE INTO core.announcement_candidate BY NAME "
             "SELECT * FROM archive_candidates"
         )
-    finally:
-        con.unregister("archive_candidates")
     return rows.height
 
 

@@ -20,7 +20,7 @@ from flows import warehouse as wh
 from flows.archive_crawl import Crawler, PageRef
 from flows.archive_load import load_pages
 from flows.dask_runner import ClusterError
-from flows.nightly import record_run, report_run
+from flows.nightly import attempt, record_run, report_run
 from flows.review import read_decisions
 from flows.runs import RunSummary, SourceCounts, new_run_id
 from flows.settings import Settings, load
@@ -65,20 +65,14 @@ def execute_backfill(
     crawler = Crawler(archive_base(settings), ws.landing / SOURCE, delay=settings.gia_delay)
     refs, stats = crawler.crawl(gia_archive.days(start, end), langs, refresh=refresh)
     counts.warnings += [f"not read, run again to resume: {why}" for why in stats.failed]
+    blocking = (SourceError, ClusterError)
     try:
-        with wh.writer_slot(settings.writer_limit), wh.writer_lock(ws, wait=settings.lock_wait):
-            try:
-                _publish(settings, run, counts, checks, refs, address)
-            except (SourceError, ClusterError) as exc:
-                wh.discard(ws)
-                run.status = "blocked"
-                run.blocked_reasons.append(str(exc))
-            except BaseException as exc:
-                wh.discard(ws)
-                run.status = "failed"
-                run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
-                report_run(settings, run, checks)
-                raise
+        with (
+            wh.writer_slot(settings.writer_limit),
+            wh.writer_lock(ws, wait=settings.lock_wait),
+            attempt(ws, run, blocking, lambda: report_run(settings, run, checks)),
+        ):
+            _publish(settings, run, counts, checks, refs, address)
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))

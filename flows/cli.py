@@ -14,10 +14,10 @@ from flows import cli_backfill
 from flows import cli_manage as manage
 from flows.cli_common import (
     UsageError,
+    check_folders,
     check_writable,
-    finish_run,
-    prepare_prefect,
     print_rows,
+    run_flow,
     settings_of,
 )
 from flows.runs import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
@@ -181,19 +181,10 @@ def _run(args: argparse.Namespace) -> int:
             f"snapshot folder {settings.snapshot_dir} does not exist; pass --snapshot-dir DIR "
             "(a folder with register/*.csv) or unset HKAM_SNAPSHOT_DIR to use the bundled snapshot"
         )
-    check_writable(settings.warehouse, "warehouse")
-    check_writable(settings.reports_dir, "reports")
-    import time
-    from datetime import UTC, datetime
 
-    started = time.monotonic()
-    prepare_prefect(settings, verbose=args.verbose)
-    from flows.nightly import nightly  # Prefect and GX load only for verbs that run flows
-    from flows.runs import new_run_id
+    def go(run_id: str) -> None:
+        from flows.nightly import nightly
 
-    run_id = new_run_id(datetime.now(UTC))
-    crash: Exception | None = None
-    try:
         nightly(
             snapshot_dir=str(settings.snapshot_dir),
             warehouse=str(settings.warehouse),
@@ -204,9 +195,8 @@ def _run(args: argparse.Namespace) -> int:
             publish_url=args.publish_url,
             dask=settings.dask_address,
         )
-    except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1, not a trace
-        crash = exc
-    return finish_run(settings, run_id, crash, started, "run")
+
+    return run_flow(settings, args.verbose, "run", go)
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -258,8 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
     from flows.schedule import serve
 
     settings = settings_of(args)
-    check_writable(settings.warehouse, "warehouse")
-    check_writable(settings.reports_dir, "reports")
+    check_folders(settings)
     with contextlib.suppress(KeyboardInterrupt):
         serve(settings)
     return EXIT_OK

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flows.cli_common import (
     UsageError,
-    check_writable,
-    finish_run,
-    prepare_prefect,
+    run_flow,
     settings_of,
 )
 
@@ -61,16 +58,10 @@ def backfill(args: argparse.Namespace) -> int:
         raise UsageError(f"--to {end} is before --from {start}")
     langs = _langs(args.lang)
     settings = settings_of(args)  # --dask, else $HKAM_DASK_ADDRESS, as `hkam run` (checked there)
-    check_writable(settings.warehouse, "warehouse")
-    check_writable(settings.reports_dir, "reports")
-    started = time.monotonic()
-    prepare_prefect(settings, verbose=args.verbose)
-    from flows.backfill import backfill_press  # Prefect loads only for verbs that run flows
-    from flows.runs import new_run_id
 
-    run_id = new_run_id(datetime.now(UTC))
-    crash: Exception | None = None
-    try:
+    def go(run_id: str) -> None:
+        from flows.backfill import backfill_press
+
         backfill_press(
             start=start.isoformat(),
             end=end.isoformat(),
@@ -82,6 +73,5 @@ def backfill(args: argparse.Namespace) -> int:
             data_dir=str(settings.data_dir),
             run_id=run_id,
         )
-    except Exception as exc:  # a failed run is exit 1 with its reason, not a traceback
-        crash = exc
-    return finish_run(settings, run_id, crash, started, "backfill")
+
+    return run_flow(settings, args.verbose, "backfill", go)

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,32 @@ def prepare_prefect(settings: Any, verbose: bool) -> None:
             progress.emit(
                 "starting Prefect's temporary server ($PREFECT_API_URL: use a running one)"
             )
+
+
+def check_folders(settings: Any) -> None:
+    """The warehouse's and the reports' folders can be written (before any flow starts)."""
+    check_writable(settings.warehouse, "warehouse")
+    check_writable(settings.reports_dir, "reports")
+
+
+def run_flow(settings: Any, verbose: bool, verb: str, flow: Callable[[str], Any]) -> int:
+    """`hkam run` and `hkam backfill`: check the folders, prepare Prefect, then `flow(run_id)`
+    (which imports its flow: Prefect loads only for verbs that run flows); a flow that raises
+    is exit 1 with its reason, not a traceback."""
+    from datetime import UTC, datetime
+
+    check_folders(settings)
+    started = time.monotonic()
+    prepare_prefect(settings, verbose=verbose)
+    from flows.runs import new_run_id
+
+    run_id = new_run_id(datetime.now(UTC))
+    crash: Exception | None = None
+    try:
+        flow(run_id)
+    except Exception as exc:  # a failed run (disk full, unwritable folder…) is exit 1
+        crash = exc
+    return finish_run(settings, run_id, crash, started, verb)
 
 
 def finish_run(

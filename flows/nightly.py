@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,14 +248,9 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunSummary, checks: dict[str
         [{k: data.get(k) for k in contract("meta.run").column_names}],
         schema=contract("meta.run").polars_schema(),
     )
-    con.execute("BEGIN TRANSACTION")
-    con.register("run_dq", dq)
-    con.register("run_row", meta_run)
-    con.execute("INSERT INTO meta.dq_result BY NAME SELECT * FROM run_dq")
-    con.execute("INSERT INTO meta.run BY NAME SELECT * FROM run_row")
-    con.execute("COMMIT")
-    con.unregister("run_dq")
-    con.unregister("run_row")
+    with wh.transaction(con, run_dq=dq, run_row=meta_run):
+        con.execute("INSERT INTO meta.dq_result BY NAME SELECT * FROM run_dq")
+        con.execute("INSERT INTO meta.run BY NAME SELECT * FROM run_row")
 
 
 def _publish(
@@ -358,26 +353,44 @@ def _run(
                 docs = docs_worker()  # imports GX while the run works
                 if docs is not None:
                     cleanup.callback(docs.close)
-                try:
-                    _publish(settings, run, checks, live, sources, before)
-                except (p.Blocked, p.InputError, ClusterError) as exc:
-                    wh.discard(ws)
-                    run.status = "blocked"
-                    run.blocked_reasons.append(str(exc))
-                except BaseException as exc:
-                    wh.discard(ws)
-                    run.status = "failed"
-                    run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
+
+                def failed() -> None:
                     run.finished_at = datetime.now(UTC)
                     append_run_log(run)
                     webhook.notify_run(settings.webhook_url, run.to_json())
-                    raise
+
+                with attempt(ws, run, (p.Blocked, p.InputError, ClusterError), failed):
+                    _publish(settings, run, checks, live, sources, before)
             # issue 23: still under the lock, so the file cannot change while it uploads.
             run.uploaded, run.upload_error = upload.after_run(settings, run.status, _say)
     except wh.WarehouseBusy as exc:
         run.status = "blocked"
         run.blocked_reasons.append(str(exc))
     return docs
+
+
+@contextmanager
+def attempt(
+    ws: wh.Workspace,
+    run: RunSummary,
+    blocking: tuple[type[BaseException], ...],
+    failed: Callable[[], None],
+) -> Iterator[None]:
+    """One try at publishing. A `blocking` error discards the work copy and blocks the run with
+    its reason; any other error discards it, fails the run, calls `failed` (which records it,
+    since the caller's end is not reached) and goes on up."""
+    try:
+        yield
+    except blocking as exc:
+        wh.discard(ws)
+        run.status = "blocked"
+        run.blocked_reasons.append(str(exc))
+    except BaseException as exc:
+        wh.discard(ws)
+        run.status = "failed"
+        run.blocked_reasons.append(f"{type(exc).__name__}: {exc}")
+        failed()
+        raise
 
 
 def report_run(

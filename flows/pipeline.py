@@ -240,14 +240,11 @@ def propose_candidates(
     found = pair_languages(detect(pairs, spread), agreed).with_columns(
         pl.lit(load_id).alias("load_id")
     )
-    con.register("found_candidates", found)
-    try:
+    with wh.registered(con, found_candidates=found):
         con.execute(
             "INSERT OR IGNORE INTO core.announcement_candidate BY NAME "
             "SELECT * FROM found_candidates"
         )
-    finally:
-        con.unregister("found_candidates")
     return found.height
 
 
@@ -342,11 +339,12 @@ def load_official(
     business = ", ".join(f'"{c}"' for c in kept)
     if spec.upsert and target.key != "primary":
         raise ValueError(f"{target.table}: an upserted source needs key: primary in its contract")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("official_rows", arrow_view(passing))
-        con.register("official_files", files_frame)
-        con.register("official_quarantine", quarantine)
+    with wh.transaction(
+        con,
+        official_rows=arrow_view(passing),
+        official_files=files_frame,
+        official_quarantine=quarantine,
+    ):
         [(held,)] = con.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {target.qualified} LIMIT 1)"
         ).fetchall()
@@ -368,13 +366,6 @@ def load_official(
         con.execute(
             "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM official_quarantine"
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in ("official_rows", "official_files", "official_quarantine"):
-            con.unregister(name)
     return outcome
 
 

@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from flows import pipeline as p
+from flows import warehouse as wh
 from flows.contracts import contract
 from flows.runs import SourceCounts
 from flows.settings import MAX_FAILED_SHARE
@@ -74,12 +75,13 @@ def load_published(
     files_frame = p.source_file_frame(landed, per_file, load_id, now)
     business = ", ".join(f'"{c}"' for c in rows.columns if c not in _VOLATILE)
     mine = f"table_id = '{published.TABLE_ID}'"
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("published_raw", raw.filter(pl.col("source_file_sha256").is_in(new)))
-        con.register("published_rows", rows)
-        con.register("published_files", files_frame)
-        con.register("published_quarantine", quarantine)
+    with wh.transaction(
+        con,
+        published_raw=raw.filter(pl.col("source_file_sha256").is_in(new)),
+        published_rows=rows,
+        published_files=files_frame,
+        published_quarantine=quarantine,
+    ):
         [(changed,)] = con.execute(
             f"SELECT count(*) FROM (SELECT {business} FROM published_rows "
             f"EXCEPT SELECT {business} FROM {target.qualified} WHERE {mine})"
@@ -93,13 +95,6 @@ def load_published(
         con.execute(
             "INSERT OR IGNORE INTO meta.quarantine BY NAME SELECT * FROM published_quarantine"
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in ("published_raw", "published_rows", "published_files", "published_quarantine"):
-            con.unregister(name)
     return outcome
 
 

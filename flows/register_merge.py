@@ -71,41 +71,36 @@ def merge(
     staged rows, in one transaction."""
     files = p.source_file_frame(landed, per_file, load_id, now)
     companies = checked.companies.with_columns(pl.lit(load_id).alias("load_id"))
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.register("landed_files", files)
-        con.register("landed_companies", companies)
-        [(current,)] = con.execute(
-            "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL"
-        ).fetchall()
-        swapped = unchanged = removed = 0
-        # A first load has nothing to hold back, match or close: the join read 10M staged rows
-        # again, and the landed keys' set took 0.23 s at 1M rows to find that nothing was removed.
-        if current:
-            swapped = _hold_back_date_swaps(con, checked, load_id, now)
-            [(unchanged,)] = con.execute(
-                f"SELECT count(*) FROM {STAGED} AS s "
-                "JOIN core.investment_commitment_history AS h "
-                "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
-                "AND h.row_hash = s.row_hash"
+        with wh.transaction(con, landed_files=files, landed_companies=companies):
+            [(current,)] = con.execute(
+                "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL"
             ).fetchall()
-            # Commitments that left the register: the merge closes them; the summary says so.
-            [(removed,)] = con.execute(
-                "SELECT count(*) FROM core.investment_commitment_history WHERE valid_to IS NULL "
-                f"AND commitment_id NOT IN (SELECT {KEY} FROM {KEYS})"
-            ).fetchall()
-        con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
-        con.execute("INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies")
-        # History is read by key and version, never by position.
-        with wh.insertion_order(con, keep=False):
-            wh.run_sql(con, "load/merge_investment_commitment.sql", {"now": now})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            swapped = unchanged = removed = 0
+            # A first load has nothing to hold back, match or close: the join read 10M staged
+            # rows again, and the landed keys' set took 0.23 s at 1M rows to find that nothing
+            # was removed.
+            if current:
+                swapped = _hold_back_date_swaps(con, checked, load_id, now)
+                [(unchanged,)] = con.execute(
+                    f"SELECT count(*) FROM {STAGED} AS s "
+                    "JOIN core.investment_commitment_history AS h "
+                    "ON h.commitment_id = s.commitment_id AND h.valid_to IS NULL "
+                    "AND h.row_hash = s.row_hash"
+                ).fetchall()
+                # Commitments that left the register: the merge closes them; the summary says so.
+                [(removed,)] = con.execute(
+                    "SELECT count(*) FROM core.investment_commitment_history "
+                    f"WHERE valid_to IS NULL AND commitment_id NOT IN (SELECT {KEY} FROM {KEYS})"
+                ).fetchall()
+            con.execute("INSERT OR IGNORE INTO meta.source_file BY NAME SELECT * FROM landed_files")
+            con.execute(
+                "INSERT OR REPLACE INTO core.company BY NAME SELECT * FROM landed_companies"
+            )
+            # History is read by key and version, never by position.
+            with wh.insertion_order(con, keep=False):
+                wh.run_sql(con, "load/merge_investment_commitment.sql", {"now": now})
     finally:
-        con.unregister("landed_files")
-        con.unregister("landed_companies")
         con.execute(f"DROP VIEW IF EXISTS {KEYS}")
         drop_staged(con, checked)
         con.execute(f"DROP TABLE IF EXISTS {FILES}")

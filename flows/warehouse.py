@@ -110,6 +110,32 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: Any) -> Iterator[None]:
+    """The frames readable by SQL under their keyword names while the block runs."""
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        yield
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **frames: Any) -> Iterator[None]:
+    """One transaction, rolled back on any error, with `frames` registered as in registered()."""
+    # The frames go after the rollback: DuckDB refuses to unregister in an aborted transaction.
+    with registered(con, **frames):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
 def insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[None]:
     """Whether the statements inside store an INSERT's rows in the order they come; the
     connection's own setting is back afterwards.

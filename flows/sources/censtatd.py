@@ -233,21 +233,12 @@ class _Irregular(Exception):
 
 
 def _load(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
-    try:
-        text = textcodec.json_text(raw, f"C&SD table {table_id} ({url})")
-    except textcodec.DecodeError as exc:
-        raise SourceError(str(exc)) from exc
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"C&SD table {table_id}: the body from {url} is not complete JSON "
-            f"({len(raw)} bytes; {exc}). It is probably truncated: fetch it again, and if it "
-            "keeps failing keep the landed file for the report and use the last good snapshot."
-        ) from exc
-    if not isinstance(payload, dict):
-        raise SourceError(f"C&SD table {table_id}: {url} returned JSON that is not an object")
-    return payload
+    return textcodec.json_object(
+        raw,
+        f"C&SD table {table_id} ({url})",
+        "fetch it again, and if it keeps failing keep the landed file for the report and use "
+        "the last good snapshot.",
+    )
 
 
 def _decode(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
@@ -262,7 +253,7 @@ def _decode(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
         # json decides, and its message is the one reports and tests have always quoted.
         return _load(raw, table_id, url)
     if not isinstance(payload, dict):
-        raise SourceError(f"C&SD table {table_id}: {url} returned JSON that is not an object")
+        raise SourceError(f"C&SD table {table_id} ({url}): the JSON is not an object")
     return payload
 
 

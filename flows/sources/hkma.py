@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -39,20 +38,7 @@ def _month(text: Any) -> date:
 
 
 def _load(raw: bytes, where: str) -> dict[str, Any]:
-    try:
-        text = textcodec.json_text(raw, f"HKMA {where}")
-    except textcodec.DecodeError as exc:
-        raise SourceError(str(exc)) from exc
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"HKMA {where}: body is not complete JSON ({len(raw)} bytes; {exc}); "
-            "probably truncated: fetch the page again"
-        ) from exc
-    if not isinstance(payload, dict):
-        raise SourceError(f"HKMA {where}: JSON is not an object")
-    return payload
+    return textcodec.json_object(raw, f"HKMA {where}", "fetch the page again.")
 
 
 def parse_page(raw: bytes, *, where: str = API_URL) -> tuple[pl.DataFrame, int]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from flows.sources.errors import SourceError
 
 # Candidate orders per kind of source. An English list is Latin before any CJK codec: cp1252
 # and Latin-1 accept almost any byte, so the evidence below, not the order, has the last word.
@@ -222,3 +226,20 @@ def json_text(raw: bytes, name: str) -> str:
             if exc.reason == "unexpected end of data":
                 return raw[: exc.start].decode("utf-8-sig")
         raise
+
+
+def json_object(raw: bytes, name: str, advice: str) -> dict[str, Any]:
+    """A JSON body that must be one object, parsed by json; any fault is a SourceError naming
+    `name`, and a body cut short says `advice` (what to do about a truncated fetch)."""
+    try:
+        payload = json.loads(json_text(raw, name))
+    except DecodeError as exc:
+        raise SourceError(str(exc)) from exc
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"{name}: the body is not complete JSON ({len(raw)} bytes; {exc}). "
+            f"It is probably truncated: {advice}"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise SourceError(f"{name}: the JSON is not an object")
+    return payload

@@ -145,11 +145,11 @@ def test_unwritable_warehouse_folder_during_a_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     """The folder turns read-only after the start-up check: the work copy cannot be written."""
-    import flows.cli
+    import flows.cli_common
     import flows.warehouse
 
     warehouse, reports, published = _first_run(snap, where)
-    monkeypatch.setattr(flows.cli, "check_writable", lambda *_: None)
+    monkeypatch.setattr(flows.cli_common, "check_writable", lambda *_: None)
     if os.geteuid() == 0:  # root ignores permission bits: inject what the kernel would say
 
         def denied(src: Any, dst: Any, **_: Any) -> None:

@@ -7,10 +7,11 @@ real ITF lists: accented French names, curly quotes, Chinese names); no figure i
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from flows.sources import censtatd, gia, itf, textcodec
+from flows.sources import censtatd, gia, hkma, itf, textcodec
 from flows.sources.errors import SourceError
 
 URL = "https://www.itf.gov.hk/datagovhk/annuallist_2019_e.csv"
@@ -120,3 +121,28 @@ def test_json_that_is_not_utf8_is_refused_by_its_encoding_not_called_truncated()
     with pytest.raises(SourceError) as err:
         censtatd._load(raw, "215-16001", "u")
     assert "encoding doubtful" in str(err.value) and "truncated" not in str(err.value)
+
+
+VINTAGE = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'{"header": {"status"', "the body is not complete JSON (20 bytes;"),
+        (b"[1, 2]", "the JSON is not an object"),
+    ],
+)
+def test_both_json_sources_name_themselves_for_a_cut_body_or_a_body_not_an_object(
+    body: bytes, said: str
+) -> None:
+    # One helper reads the C&SD and HKMA bodies; each error names its source and what to do.
+    with pytest.raises(SourceError) as csd:
+        censtatd.parse(body, table_id="215-16001", source_url="http://c/u", vintage=VINTAGE)
+    with pytest.raises(SourceError) as fx:
+        hkma.parse_page(body, where="http://h/p")
+    assert str(csd.value).startswith("C&SD table 215-16001 (http://c/u): " + said)
+    assert str(fx.value).startswith("HKMA http://h/p: " + said)
+    if "complete" in said:
+        assert "use the last good snapshot" in str(csd.value)
+        assert str(fx.value).endswith("It is probably truncated: fetch the page again.")
