@@ -29,7 +29,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from generate import generate, register_snapshot  # noqa: E402
-from run import PY, RESULTS, freeze_code, prefect_server  # noqa: E402
+from prefect_server import prefect_server  # noqa: E402
+from run import PY, RESULTS, freeze_code  # noqa: E402
 
 # Stage -> a frame prefix that marks it (function name and module path as py-spy prints them).
 STAGES = [

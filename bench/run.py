@@ -20,53 +20,32 @@ import argparse
 import contextlib
 import importlib.metadata as md
 import json
-import math
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
-import yaml
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from generate import generate, register_snapshot  # noqa: E402
+from measure import find_gnu_time, measure  # noqa: E402
+from prefect_server import prefect_server, prefect_stages  # noqa: E402
+from queries import mart_queries, run_summary, scan_queries  # noqa: E402
 from report import ORDER, write_benchmarks  # noqa: E402
 
 RESULTS = BENCH / "results"
 PY = sys.executable
-GNU_TIME = "/usr/bin/time"
-MART_REPEATS = 50
-MART_BUDGET_S = 30.0  # per view: a slow view stops early (runs says how many)
-# Questions answered by scanning a commitment-grain mart, reported beside the examples (not the
-# p95 target): what an analyst pays who asks the detail mart instead of the aggregate one.
-SCAN_QUERIES = {
-    "cluster × year over marts.commitment_counted (marts.investment_by_sector_year has it)": (
-        "SELECT cluster, announced_year, sum(counted_hkd) AS hkd "
-        "FROM marts.commitment_counted GROUP BY ALL ORDER BY ALL"
-    ),
-    "by year over marts.investment_phased (marts.investment_phased_by_year has it)": (
-        "SELECT year, sum(hkd) AS hkd FROM marts.investment_phased GROUP BY year ORDER BY year"
-    ),
-}
-OFFICIAL = ("censtatd", "hkma", "itf", "gia")  # flows.sources.catalog.SOURCES order
-
 FLOOR_CODE = (
     "import duckdb, sys\n"
     "con = duckdb.connect(sys.argv[2])\n"
@@ -74,310 +53,6 @@ FLOOR_CODE = (
     "print(con.execute('SELECT count(*) FROM t').fetchone()[0])\n"
 )
 IMPORT_CODE = "import prefect, great_expectations, polars, duckdb"
-
-
-# ---------------------------------------------------------------- measuring one command
-
-
-def _gnu_time() -> str | None:
-    """GNU time with -v, if installed (Debian package `time`)."""
-    if not Path(GNU_TIME).exists():
-        return None
-    probe = subprocess.run([GNU_TIME, "-v", "true"], capture_output=True, text=True)
-    return GNU_TIME if "Maximum resident set size" in probe.stderr else None
-
-
-def _parse_time_v(text: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        key, _, value = line.strip().rpartition(": ")
-        if key == "Maximum resident set size (kbytes)":
-            out["peak_rss_mb"] = int(value) / 1024
-        elif key == "User time (seconds)":
-            out["user_s"] = float(value)
-        elif key == "System time (seconds)":
-            out["sys_s"] = float(value)
-        elif key == "Percent of CPU this job got":
-            out["cpu_pct"] = float(value.rstrip("%") or 0)
-    return out
-
-
-class TreePoller:
-    """Samples the summed RSS of a process and its descendants."""
-
-    def __init__(self, pid: int, every: float = 0.1) -> None:
-        self.pid, self.every, self.peak = pid, every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self._stop.is_set():
-            total = 0
-            try:
-                procs = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                break
-            for proc in procs:
-                with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.every)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.peak / 2**20
-
-
-def measure(
-    name: str,
-    cmd: list[str],
-    *,
-    env: dict[str, str],
-    timeout: float,
-    logs: Path,
-    gnu_time: str | None,
-    cwd: Path = ROOT,
-) -> dict[str, Any]:
-    """Run cmd once; wall seconds, peak RSS (GNU time) and process-tree peak RSS (psutil)."""
-    logs.mkdir(parents=True, exist_ok=True)
-    stamp = f"{name.replace(' ', '_')}-{time.time_ns()}"
-    stats = logs / f"{stamp}.time"
-    full = [gnu_time, "-v", "-o", str(stats), *cmd] if gnu_time else cmd
-    with (logs / f"{stamp}.out").open("wb") as out, (logs / f"{stamp}.err").open("wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            full, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
-        )
-        poller = TreePoller(proc.pid)
-        status = "ok"
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            status = "timeout"
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        wall = time.perf_counter() - start
-        tree_peak = poller.stop()
-    result: dict[str, Any] = {
-        "name": name,
-        "status": status,
-        "returncode": proc.returncode,
-        "wall_s": None if status == "timeout" else round(wall, 3),
-        "tree_peak_rss_mb": round(tree_peak, 1),
-        "log": str(logs / f"{stamp}.err"),
-    }
-    if status == "timeout":
-        result["timeout_s"] = timeout
-    elif proc.returncode != 0:  # hkam: 1 = blocked, 2 = usage error; both are failures here
-        result["status"] = "failed"
-        tail = (logs / f"{stamp}.err").read_text(errors="replace")[-1500:]
-        result["stderr_tail"] = tail
-    if stats.exists():
-        result.update({k: round(v, 2) for k, v in _parse_time_v(stats.read_text()).items()})
-    if "peak_rss_mb" not in result:
-        result["peak_rss_mb"] = result["tree_peak_rss_mb"]
-    print(
-        f"  {name:<16} {result['status']:<8} wall {result['wall_s']} s, "
-        f"peak RSS {result['peak_rss_mb']:.0f} MB (tree {tree_peak:.0f} MB)",
-        file=sys.stderr,
-        flush=True,
-    )
-    return result
-
-
-# ---------------------------------------------------------------- one Prefect server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def prefect_server(home: Path) -> Iterator[tuple[str, float]]:
-    """A Prefect server for the whole benchmark (temporary PREFECT_HOME); yields (api, start_s)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-    }
-    home.mkdir(parents=True, exist_ok=True)
-    log = (home / "server.log").open("wb")
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            str(Path(PY).parent / "prefect"),
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-ui",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"prefect server exited; see {home / 'server.log'}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("prefect server did not become healthy in 120 s")
-            time.sleep(0.25)
-        yield api, time.perf_counter() - start
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-
-
-def prefect_stages(api: str) -> dict[str, Any]:
-    """Task durations of the latest flow run, from the Prefect API (where hkam's time goes)."""
-    try:
-        runs = httpx.post(
-            f"{api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}, timeout=10
-        ).json()
-        if not runs:
-            return {}
-        run = runs[0]
-        tasks = httpx.post(
-            f"{api}/task_runs/filter",
-            json={"flow_runs": {"id": {"any_": [run["id"]]}}, "sort": "EXPECTED_START_TIME_ASC"},
-            timeout=10,
-        ).json()
-    except (httpx.HTTPError, ValueError):
-        return {}
-    official = iter(OFFICIAL)
-    out = []
-    for t in tasks:
-        name = t["name"].rsplit("-", 1)[0]
-        if name == "load official source":  # one task per source, in catalog order
-            name = f"{name}: {next(official, '?')}"
-        out.append({"name": name, "seconds": round(t.get("total_run_time", 0), 2)})
-    return {"flow_run_s": run.get("total_run_time"), "tasks": out}
-
-
-# ---------------------------------------------------------------- analyst queries
-
-
-def mart_views() -> list[tuple[str, str | None]]:
-    """Every marts.* contract in schemas/marts/*.yml, with its example query (None if none)."""
-    out = []
-    for path in sorted((ROOT / "schemas" / "marts").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        name = str(data["table"])
-        if not re.fullmatch(r"marts\.[a-z_][a-z0-9_]*", name):  # an identifier, quoted by shape
-            raise ValueError(f"{path}: unexpected view name {name!r}")
-        example = data.get("example") or {}
-        out.append((name, example.get("sql")))
-    return out
-
-
-def _latency(con: Any, sql: str, repeats: int) -> dict[str, Any]:
-    """p50/p95/max ms of one query fetched as Arrow, `repeats` times or until its budget ends."""
-    times, rows = [], 0
-    budget = time.perf_counter() + MART_BUDGET_S
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        # Arrow, as BI tools and notebooks fetch: fetchall() would time Python tuples.
-        rows = con.sql(sql).to_arrow_table().num_rows
-        times.append((time.perf_counter() - t0) * 1000)
-        if time.perf_counter() > budget:
-            break
-    times.sort()
-    return {
-        "rows": rows,
-        "p50_ms": round(statistics.median(times), 2),
-        # Nearest rank: the 19th of 20 runs, the 48th of 50 (not the slowest).
-        "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 2),
-        "max_ms": round(times[-1], 2),
-        "runs": len(times),
-        "fetch": "arrow",
-    }
-
-
-def mart_queries(warehouse: Path, repeats: int = MART_REPEATS) -> dict[str, Any]:
-    """Per mart: its contract's example query (the analyst's question; the p95 target) and a
-    full `SELECT *` fetch (a dump of every row, reported beside it), read-only connection."""
-    import duckdb
-
-    out: dict[str, Any] = {}
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        for view, example in mart_views():
-            full = _latency(con, f"SELECT * FROM {view}", repeats)
-            if example:
-                out[view] = {**_latency(con, example, repeats), "sql": example, "select_all": full}
-            else:
-                out[view] = {**full, "sql": f"SELECT * FROM {view}"}
-    finally:
-        con.close()
-    return out
-
-
-def scan_queries(warehouse: Path, repeats: int = MART_REPEATS) -> dict[str, Any]:
-    """SCAN_QUERIES' latency on the loaded warehouse, read-only (reported, not a target)."""
-    import duckdb
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return {q: {**_latency(con, sql, repeats), "sql": sql} for q, sql in SCAN_QUERIES.items()}
-    finally:
-        con.close()
-
-
-def run_summary(warehouse: Path) -> dict[str, Any]:
-    """What hkam says its last run did (sanity check of the measurement): the run log's last
-    entry, since a no-change run publishes nothing and so is not in meta.run."""
-    import duckdb
-
-    from flows.runs import read_run_log
-
-    last = (read_run_log(warehouse, limit=1) or [{}])[0]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        counts = {
-            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-            for t in (
-                "core.investment_commitment_history",
-                "meta.quarantine",
-                "core.macro_indicator",
-                "core.company",
-            )
-        }
-    finally:
-        con.close()
-    keep = ("run_id", "status", "same_as", "duration_s", "rows_in", "rows_loaded",
-            "rows_quarantined", "rows_unchanged", "rows_duplicate")  # fmt: skip
-    return {"meta_run": {k: last.get(k) for k in keep if k in last}, "table_rows": counts}
 
 
 # ---------------------------------------------------------------- press-release path
@@ -540,7 +215,7 @@ def benchmark(rows: int, seed: int, repeat: int, timeout: float, keep: bool) -> 
     register_snap = register_snapshot(rows, seed)
     gen_s = time.perf_counter() - t0
     register = snap / "register" / "commitments.csv"
-    gnu_time = _gnu_time()
+    gnu_time = find_gnu_time()
     if gnu_time is None:
         print("GNU time missing (apt-get install time); peak RSS from psutil only", file=sys.stderr)
     info = machine()

@@ -33,8 +33,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from generate import generate, register_snapshot  # noqa: E402
+from prefect_server import prefect_server, prefect_stages  # noqa: E402
 from report import write_benchmarks  # noqa: E402
-from run import hkam_run, prefect_server, prefect_stages  # noqa: E402
+from run import hkam_run  # noqa: E402
 
 SPREAD = ("validate and transform register", "propose candidates")  # the steps Dask takes
 HOSTS = 10  # the Amdahl estimate's cluster size
