@@ -1,11 +1,22 @@
-"""Helpers shared by the test packages: register edits and warehouse content dumps."""
+"""Helpers shared by the test packages: register rows and edits, warehouse content dumps."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import polars as pl
+
+from flows.contracts import contract
+
+RAW_COLUMNS = contract("raw.register_commitment").column_names
+RAW_SCHEMA = {c: (pl.Int64 if c == "line" else pl.String) for c in RAW_COLUMNS}
 
 
 def rewrite_register(snapshot: Path, edit: dict[str, dict[str, str]]) -> Path:
@@ -51,3 +62,55 @@ def business_dump(path: Path, skip: tuple[str, ...] = ()) -> dict[str, list[tupl
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
             out[name] = sorted(rows, key=repr)
     return out
+
+
+def raw_row(line: int, **values: Any) -> dict[str, Any]:
+    """One register row as landed. TEST VALUES: a made-up company and URL."""
+    row: dict[str, Any] = dict.fromkeys(RAW_COLUMNS)
+    row.update(
+        commitment_id=f"acme-{line}",
+        party="company",
+        company="Acme Robotics Ltd",
+        announced_on="2024-01-15",
+        amount_text="HK$80 million",
+        amount="80000000",
+        currency="HKD",
+        qualifier="exact",
+        jobs="50",
+        sector_label="robotics & automation",
+        scope="project",
+        is_cumulative="false",
+        phasing_years="3",
+        status="announced",
+        source_url="https://example.org/acme",
+        confidence="high",
+        source_file="commitments.csv",
+        source_file_sha256="0" * 64,
+        load_id="test-run",
+        line=line,
+    )
+    row.update(values)
+    return row
+
+
+def raw_frame(*rows: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=RAW_SCHEMA)
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 at a free port for the block; yields its base URL. A slow
+    handler does not hold up the stop."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    httpd.block_on_close = False
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="test-http", daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)

@@ -4,16 +4,16 @@ then success, a page revised between two backfills, an index page in an older la
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.archive import site
+from tests.helpers import serving
 
 BIG5 = "P2023022200377"  # served as Big5 bytes, no charset anywhere
 REDIRECTED = "P2023011800460"  # answers 301 to /moved/…
@@ -100,13 +100,5 @@ def _handler(archive: Archive) -> type[BaseHTTPRequestHandler]:
 def archive() -> Iterator[Archive]:
     """The archive on 127.0.0.1 at a free port, stopped when the module ends."""
     state = Archive("", site.archive_releases())
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    try:
+    with serving(_handler(state)) as state.base:
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from flows.resources import snapshot_dir
 from tests.helpers import business_dump  # noqa: F401  (re-exported to the fault tests)
 
 REGISTER = Path("register") / "commitments.csv"
@@ -67,14 +65,12 @@ def csv_bytes(fields: list[str], rows: list[dict[str, str]], encoding: str = "ut
 
 
 @pytest.fixture
-def snap(tmp_path: Path) -> Path:
-    """A writable copy of the bundled snapshot."""
-    target = tmp_path / "snapshot"
-    shutil.copytree(snapshot_dir(), target)
-    return target
+def snap(snapshot_copy: Path) -> Path:
+    """A writable copy of the bundled snapshot (tests/conftest.py's snapshot_copy)."""
+    return snapshot_copy
 
 
 @pytest.fixture
-def where(tmp_path: Path) -> tuple[Path, Path]:
-    """(warehouse file, reports folder) in the test's tmp dir."""
-    return tmp_path / "wh" / "hkam.duckdb", tmp_path / "reports"
+def where(paths: dict[str, Path]) -> tuple[Path, Path]:
+    """(warehouse file, reports folder) in the test's tmp dir (tests/conftest.py's paths)."""
+    return paths["warehouse"], paths["reports"]

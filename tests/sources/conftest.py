@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.helpers import serving
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT = REPO / "flows" / "snapshot"
@@ -125,18 +126,8 @@ def _make_handler(state: Server) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def _server() -> Iterator[Server]:
     state = Server(base="")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(state))
-    httpd.daemon_threads = True
-    httpd.block_on_close = False  # a slow handler must not hold up teardown
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, name="test-http", daemon=True)
-    thread.start()
-    try:
+    with serving(_make_handler(state)) as state.base:
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture()

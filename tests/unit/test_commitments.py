@@ -14,11 +14,10 @@ from flows.transforms.commitments import Staged, stage, type_rows
 from flows.transforms.entities import CompanyBook
 from flows.transforms.money import FX_SCHEMA
 from flows.transforms.sectors import Taxonomy
+from tests.helpers import RAW_COLUMNS, raw_frame, raw_row
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sortedness of columns cannot be checked")
 
-RAW_COLUMNS = contract("raw.register_commitment").column_names
-RAW_SCHEMA = {c: (pl.Int64 if c == "line" else pl.String) for c in RAW_COLUMNS}
 REJECT_SCHEMA = {
     "source_file_sha256": pl.String,
     "line": pl.Int64,
@@ -31,39 +30,6 @@ SHA = "0" * 64
 FX = pl.DataFrame(
     {"month": [date(2024, 1, 1)], "currency": ["USD"], "hkd_per_unit": [8.0]}, schema=FX_SCHEMA
 )
-
-
-def raw_row(line: int, **values: Any) -> dict[str, Any]:
-    """One register row as landed. TEST VALUES: a made-up company and URL."""
-    row: dict[str, Any] = dict.fromkeys(RAW_COLUMNS)
-    row.update(
-        commitment_id=f"acme-{line}",
-        party="company",
-        company="Acme Robotics Ltd",
-        announced_on="2024-01-15",
-        amount_text="HK$80 million",
-        amount="80000000",
-        currency="HKD",
-        qualifier="exact",
-        jobs="50",
-        sector_label="robotics & automation",
-        scope="project",
-        is_cumulative="false",
-        phasing_years="3",
-        status="announced",
-        source_url="https://example.org/acme",
-        confidence="high",
-        source_file="commitments.csv",
-        source_file_sha256="0" * 64,
-        load_id="test-run",
-        line=line,
-    )
-    row.update(values)
-    return row
-
-
-def raw_frame(*rows: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=RAW_SCHEMA)
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +233,6 @@ def test_same_id_on_the_same_line_of_two_files_keeps_one_row(
 
 def test_yes_no_as_spreadsheets_write_it() -> None:
     # Excel saves TRUE/FALSE; the lowercase-only check quarantined every row of such a register.
-    from flows.contracts import contract
     from flows.validation import validate
 
     words = ["TRUE", "FALSE", "True", "yes", "No", "Y", "n", "1", "0", "true", "false"]

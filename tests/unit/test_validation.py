@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import pytest
 
 from flows.contracts import contract
 from flows.validation import Outcome, validate
+from tests.helpers import raw_frame as frame
+from tests.helpers import raw_row
 
 REGISTER = contract("raw.register_commitment")
-RAW_SCHEMA = {c: (pl.Int64 if c == "line" else pl.String) for c in REGISTER.column_names}
-
-
-def raw_row(line: int, **values: Any) -> dict[str, Any]:
-    """A valid register row. TEST VALUES: a made-up company and URL."""
-    row: dict[str, Any] = dict.fromkeys(REGISTER.column_names)
-    row.update(
-        commitment_id=f"acme-{line}",
-        party="company",
-        company="Acme Robotics Ltd",
-        announced_on="2024-01-15",
-        amount="80000000",
-        currency="HKD",
-        qualifier="exact",
-        scope="project",
-        is_cumulative="false",
-        status="announced",
-        source_url="https://example.org/acme",
-        confidence="high",
-        source_file="commitments.csv",
-        source_file_sha256="0" * 64,
-        load_id="test-run",
-        line=line,
-    )
-    row.update(values)
-    return row
-
-
-def frame(*rows: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=RAW_SCHEMA)
 
 
 ROWS = frame(
