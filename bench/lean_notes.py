@@ -414,4 +414,37 @@ rather than every run, and the contract's checks compiled to SQL so that no row 
 polars (the SQL peer shows what that saves at most: its checks and staged table take 40.7 s at
 10M against hkam's 59.8 s). Each changes what an analyst gets from a night's run, so none was
 made without that decision.
+
+**The benchmark, sixth pass** (Dec 6 2026, 07:44-08:11 UTC, the fastest machine yet, load average
+under 2; no change to the register path since the fifth pass: the session's commits fixed a test
+that failed on a freshly booted machine, made one helper of each repeated piece of code and split
+the benchmark's modules). `make bench ROWS=1000000` with three repeats on 814b999 and
+`ROWS=10000000` with one on 3b8e564:
+
+| seconds | 1M | 10M |
+| --- | ---: | ---: |
+| floor | 1.48 | 11.25 |
+| hkam register cold | 14.42 | 110.42 |
+| dlt scd2 | 5.45 | 42.43 |
+| sql peer | 5.61 | 56.08 |
+| import floor | 3.25 | 3.48 |
+| hkam cold / naive | 19.18 / 33.34 | 114.66 / 377.80 |
+| register cold / dlt scd2 (target ≤ 1) | 2.65 missed | 2.60 missed |
+| register cold / sql peer (target ≤ 1.5) | 2.57 missed | 1.97 missed |
+| (register cold − import floor) / floor (target ≤ 3 at 10M) | 7.57 | 9.50 missed |
+| naive / hkam cold (target ≥ 1.5 at 1M, ≥ 4 at 10M) | 1.74 met | 3.29 missed |
+| peak RSS MB (≤ 3,000) | 1,812 met | 2,389 met |
+| no-change s (≤ import floor + 3) | 2.38 met | 2.28 met |
+| worst mart p95 ms (≤ 100) | 9.9 met | 25.7 met |
+
+The ratios are those of the slower days: the gap is the work, not the machine. The register cold
+runs' steps (Prefect's task times): at 1M land 0.2 s, read 2.2 s, validate and transform 3.5 s,
+load 1.4 s, status 0.2 s, marts 2.0 s, and the reports, exports and the flow's own work 2.6 s
+(flow 12.5 s of 14.4 s; the rest is the process starting and ending); at 10M land 4.9 s, read
+21.7 s, validate and transform 30.1 s, load 14.8 s, status 1.2 s, marts 21.0 s, reports and
+exports about 15 s (flow 108.8 s). **A bound on what the decision above could buy**: with no
+stored commitment-grain marts and no reports or exports at all, the register cold run would be
+about 10.1 s at 1M (1.8 times the SQL peer, 1.9 times dlt: the 3.25 s import floor alone is
+58% of the SQL peer's whole run) and about 74 s at 10M (1.33 times the SQL peer, which would
+meet that target, and 1.75 times dlt, which would not).
 """
