@@ -18,6 +18,7 @@ from flows import warehouse as wh
 from flows.archive_crawl import PageRef
 from flows.contracts import contract
 from flows.dask_runner import cluster, run_batches
+from flows.pipeline import insert_candidates
 from flows.sources import gia_archive
 from flows.sources.errors import SourceError
 from flows.sources.gia import PAIR_SCHEMA
@@ -274,12 +275,7 @@ def _propose(
     rows = pair_languages(found, agreed, linked, issued).with_columns(
         pl.lit(load_id).alias("load_id")
     )
-    with wh.registered(con, archive_candidates=rows):
-        con.execute(
-            "INSERT OR IGNORE INTO core.announcement_candidate BY NAME "
-            "SELECT * FROM archive_candidates"
-        )
-    return rows.height
+    return insert_candidates(con, rows)
 
 
 def _join_known(

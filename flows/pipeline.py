@@ -240,12 +240,17 @@ def propose_candidates(
     found = pair_languages(detect(pairs, spread), agreed).with_columns(
         pl.lit(load_id).alias("load_id")
     )
-    with wh.registered(con, found_candidates=found):
+    return insert_candidates(con, found)
+
+
+def insert_candidates(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> int:
+    """Press-release candidates into core.announcement_candidate; one whose release_id is held
+    already is kept as it is. Returns the rows offered."""
+    with wh.registered(con, new_candidates=rows):
         con.execute(
-            "INSERT OR IGNORE INTO core.announcement_candidate BY NAME "
-            "SELECT * FROM found_candidates"
+            "INSERT OR IGNORE INTO core.announcement_candidate BY NAME SELECT * FROM new_candidates"
         )
-    return found.height
+    return rows.height
 
 
 def source_file_frame(

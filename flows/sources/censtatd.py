@@ -434,7 +434,6 @@ def fetch(
 ) -> tuple[pl.DataFrame, http.Landed]:
     """Fetch one table live, land the raw body, then parse it."""
     params: http.Params = {"id": table_id, "lang": "en", "full_series": 1}
-    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     landed = http.fetch(
         base_url,
         params,
@@ -442,7 +441,7 @@ def fetch(
         client=client,
         timeout=timeout,
         retries=retries,
-        **extra,
+        sleep=sleep,
     )
     frame = parse(
         landed.path.read_bytes(),

@@ -449,13 +449,12 @@ def fetch(
     """Fetch one language's feed live, land it, then parse it."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {sorted(LANGS)}, not {lang!r}")
-    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     landed = http.fetch(
         url or FEED_URLS[lang],
         landing_dir=landing_dir,
         client=client,
         timeout=timeout,
         retries=retries,
-        **extra,
+        sleep=sleep,
     )
     return parse_feed(landed.path.read_bytes(), lang=lang, source_url=landed.url), landed

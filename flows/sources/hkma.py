@@ -98,7 +98,6 @@ def fetch_all(
     frames: list[pl.DataFrame] = []
     landed_pages: list[http.Landed] = []
     offset = 0
-    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     for _ in range(MAX_PAGES):
         params: http.Params = {
             "offset": offset,
@@ -116,7 +115,7 @@ def fetch_all(
             client=client,
             timeout=timeout,
             retries=retries,
-            **extra,
+            sleep=sleep,
         )
         landed_pages.append(landed)
         raw = landed.path.read_bytes()

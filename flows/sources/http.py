@@ -97,9 +97,11 @@ def fetch(
     backoff: float = 0.5,
     timeout: tuple[float, float] = (5.0, 30.0),
     max_retry_after: float = MAX_RETRY_AFTER_S,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Landed:
-    """GET url, retrying 429/5xx/transport errors, and land the body before anyone parses it."""
+    """GET url, retrying 429/5xx/transport errors, and land the body before anyone parses it
+    (`sleep`: how to wait between tries; None is time.sleep)."""
+    pause = sleep or time.sleep
     connect_s, read_s = timeout
     limits = httpx.Timeout(connect=connect_s, read=read_s, write=read_s, pool=connect_s)
     query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -140,7 +142,7 @@ def fetch(
                 if asked is not None:
                     wait = min(asked, max_retry_after)
             if attempt < retries:
-                sleep(wait)
+                pause(wait)
         raise FetchError(url, last_status, f"gave up after {retries + 1} attempts; {detail}")
     finally:
         if owned:

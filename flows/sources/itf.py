@@ -204,13 +204,12 @@ def fetch(
     retries: int = 4,
 ) -> tuple[pl.DataFrame, http.Landed]:
     """Fetch one year's list live, land it, then parse it."""
-    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     landed = http.fetch(
         url or URL_TEMPLATE.format(year=year),
         landing_dir=landing_dir,
         client=client,
         timeout=timeout,
         retries=retries,
-        **extra,
+        sleep=sleep,
     )
     return parse(landed.path.read_bytes(), year=year, source_url=landed.url), landed
