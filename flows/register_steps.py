@@ -112,11 +112,8 @@ def _files_table(con: duckdb.DuckDBPyConnection, landed: list[p.LandedFile]) -> 
         },
         schema={"sha": pl.String, "name": pl.String, "ord": pl.Int64},
     )
-    con.register("register_files_frame", frame)
-    try:
+    with wh.registered(con, register_files_frame=frame):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} AS SELECT * FROM register_files_frame")
-    finally:
-        con.unregister("register_files_frame")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {KEYS} AS SELECT DISTINCT r.{KEY} FROM "
         f"raw.register_commitment AS r JOIN {FILES} AS f ON r.source_file_sha256 = f.sha "

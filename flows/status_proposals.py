@@ -24,6 +24,7 @@ from flows.transforms.status import (
     propose,
     text_forms,
 )
+from flows.warehouse import registered
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 ARCHIVE = "gia_archive_page"  # raw.gia_archive_page, landed by `hkam backfill press` (issue 24)
@@ -303,11 +304,8 @@ def propose_status(
     found = found.with_columns(
         pl.Series("register_row", rows, dtype=pl.String), pl.lit(load_id).alias("load_id")
     )
-    con.register("found_status", found)
-    try:
+    with registered(con, found_status=found):
         con.execute(
             "INSERT OR IGNORE INTO core.status_candidate BY NAME SELECT * FROM found_status"
         )
-    finally:
-        con.unregister("found_status")
     return found.height

@@ -249,11 +249,11 @@ def _decode(raw: bytes, table_id: str, url: str) -> dict[str, Any]:
         # record (a code, a label, a period) is one shared str, not a million copies.
         payload = pydantic_core.from_json(raw.removeprefix(codecs.BOM_UTF8), cache_strings="all")
     except ValueError:
-        # Not JSON jiter reads (truncated, or with lone surrogates, which json accepts):
-        # json decides, and its message is the one reports and tests have always quoted.
-        return _load(raw, table_id, url)
+        payload = None
     if not isinstance(payload, dict):
-        raise SourceError(f"C&SD table {table_id} ({url}): the JSON is not an object")
+        # Not JSON jiter reads (truncated, or with lone surrogates, which json accepts), or not
+        # an object: json decides, and textcodec.json_object says what is wrong.
+        return _load(raw, table_id, url)
     return payload
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from flows.contracts import Contract
 from flows.sources import textcodec
-from flows.warehouse import insertion_order
+from flows.warehouse import insertion_order, registered
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 HEADER_BYTES = 1 << 20  # a header line is far shorter; the rest of a 2 GB register is not read
@@ -147,15 +147,12 @@ def insert_register(
         )
     else:
         starts = pa.table({"i": pa.array(range(len(lines)), pa.int64()), "line": lines})
-        con.register("register_line_starts", starts)
-        try:
+        with registered(con, register_line_starts=starts):
             con.execute(
                 f"UPDATE {table} AS t SET line = l.line FROM register_line_starts AS l "
                 f"WHERE t.{mine} AND l.i = t.rowid - $first",
                 {**sha, "first": first},
             )
-        finally:
-            con.unregister("register_line_starts")
     if blank:  # numbered with the rest, so the records after them keep their lines
         con.execute(f"DELETE FROM {table} WHERE {mine} AND {empty}", sha)
     return int(records) - int(blank)
