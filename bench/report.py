@@ -16,7 +16,12 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from lean_notes import LEAN_NOTES  # noqa: E402
-from report_notes import PROFILE_NOTES, PROFILE_NOTES_10M, TEN_M_RERUN  # noqa: E402
+from report_notes import (  # noqa: E402
+    PROFILE_NOTES,
+    PROFILE_NOTES_10M,
+    PROFILE_NOTES_10M_REGISTER,
+    TEN_M_RERUN,
+)
 from report_publish import cost_note, publish_section, refresh_readers_doc  # noqa: E402
 from report_targets import num as _n  # noqa: E402
 from report_targets import (  # noqa: E402
@@ -258,15 +263,16 @@ def gia_section(results: list[dict[str, Any]]) -> list[str]:
 def profile_section(results: Path) -> list[str]:
     """The py-spy profiles (bench/profile.py) with what they say, largest size first."""
     lines: list[str] = []
-    for size, name, notes in (
-        ("10M", "profile_10m.json", PROFILE_NOTES_10M),
-        ("100k", "profile_100000.json", PROFILE_NOTES),
+    for what, size, name, notes in (
+        ("hkam cold", "10M", "profile_10m.json", PROFILE_NOTES_10M),
+        ("hkam register cold", "10M", "profile_10m_register.json", PROFILE_NOTES_10M_REGISTER),
+        ("hkam cold", "100k", "profile_100000.json", PROFILE_NOTES),
     ):
         path = results / name
         if not path.exists():
             continue
         prof = json.loads(path.read_text(encoding="utf-8"))
-        lines += [f"## Where hkam cold spends its time ({size} rows, py-spy)", ""]
+        lines += [f"## Where {what} spends its time ({size} rows, py-spy)", ""]
         lines += [prof.get("intro", ""), ""]
         for title, key in (("Stages (inclusive)", "stages"), ("Functions (self time)", "self")):
             rows = prof.get(key) or []

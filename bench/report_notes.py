@@ -96,36 +96,51 @@ the machine as well as the code."""
 
 
 PROFILE_NOTES_10M = """\
-Recorded on c9f7113 (2026-12-02 15:08 UTC, the commit of the tables above, right after its
-benchmark). py-spy sees Python stacks, so time inside DuckDB is charged to the Python line that
-called it, and time in polars' own worker threads is not sampled at all (a Python thread waiting
-for polars counts as idle): the register parts are under-counted, and their wall time is the
-flow's "validate and transform register" task. The profiled flow ran 192 s: official sources and
-candidates 7 s, land 3 s, read 36 s, validate and transform 57 s, merge 24 s, marts 37 s, reports
-and publish 28 s. Where the busy samples go (20 a second):
+Recorded on 612bc72 (the pipeline code of 961a4c9, the commit of the 10M column above;
+2026-12-06 20:33 UTC, right after its benchmark). py-spy sees Python stacks, so time inside
+DuckDB is charged to the Python line that called it, and time in polars' own worker threads is
+not sampled at all (a Python thread waiting for polars counts as idle): the register parts are
+under-counted, and their wall time is the flow's "validate and transform register" task. The
+profiled flow ran 165.6 s: official sources and candidates 6.7 s, land 2.2 s, read 30.2 s,
+validate and transform 43.4 s, merge 22.4 s, status proposals 0.9 s, marts 35.1 s
+(largest_commitments 20.1 s, investment_phased 8.0 s, largest_investors 4.0 s), reports and
+exports 23.5 s (the Parquet exports of commitment_counted 8.3 s and largest_commitments 9.8 s).
+Where the busy samples go (20 a second):
 
-1. **The register parts, 20% in their threads plus 4% in the loop** (57 s wall): the polars
-   transforms (stage, 10%), the fetch of each part from DuckDB (5%), the suite's metrics
-   (validate, 3%) and the Parquet writes, two parts at a time on the two cores.
-2. **Reading the CSV, 18%** (35 s): read_csv straight into raw, the floor's work (21.6 s in the
+1. **Marts, 21%** (35 s): largest_commitments applies the no-double-counting rule to the 9.9M
+   current commitments and stores them, 29 columns wide (the write, not the rank, is its cost);
+   investment_phased stores 17.3M commitment-years; commitment_counted is a view.
+2. **Reading the CSV, 17%** (30 s): read_csv straight into raw, the floor's work (18.3 s in the
    benchmark) plus trimming every cell, the provenance columns and the line numbering.
-3. **Marts, 18%** (35 s): largest_commitments applies the no-double-counting rule to the 9.9M
-   current commitments and stores them; commitment_counted copies its counting rows;
-   investment_phased stores 17.3M commitment-years. Each is a write of 10M rows or more.
-4. **Reports, 12%** (23 s), of which the exports are 19 s: the Parquet files of the two
-   commitment-grain marts (about 10M rows each) and the 1M-row macro mart.
-5. **The SCD-2 merge, 11%** (22 s): 9.9M new versions from the staged Parquet (the md5 of each
+3. **The register parts, 15% in their threads plus 4% in the loop** (43 s wall): the polars
+   transforms (stage, 8%), the fetch of each part from DuckDB (3%), the suite's metrics
+   (validate, 1%) and the Parquet writes, two parts at a time on the two cores.
+4. **Reports, 14%** (24 s), of which the exports are 11%: the Parquet files of the two
+   commitment-grain marts (9.9M and 9.4M rows, the second the first's counted rows).
+5. **The SCD-2 merge, 13%** (22 s): 9.9M new versions from the staged Parquet (the md5 of each
    row's content and the write).
 
-Every large step writes the 10M rows at least once: raw, the staged parts, history, the
-commitment-grain marts and their exports. Each such write costs about a floor, which is why
-`hkam_cold_s / floor_s` stays between 7 and 11 and cannot reach 2, and why hkam cold cannot match
-dlt (one write, no validation), while the warehouse keeps raw, an SCD-2 history and stored marts
-(the stored marts are what keep every mart query under 100 ms at 10M: 47 ms worst). What would move
-the cold run: the staging rules and the suite's metrics as one DuckDB pass over raw, leaving polars
-only the rules that need it (the parts' 57 s, and their Parquet round trip, would become one SQL
-statement); writing the 10M-row marts' Parquet exports on request instead of every run (19 s).
-Incremental marts would help the nightly run that changes a few commitments, not a cold load.
+The fixed inputs (the 1M-point C&SD payload, the 100k-item feed) are now under 3% together, and
+imports under 4%. Every large step writes the 10M rows at least once: raw, the staged parts,
+history, the two commitment-grain marts and the two exports. Each such write costs about a floor,
+which is why `hkam_cold_s / floor_s` stays near 9 and why hkam cannot match dlt (one write, no
+validation). What would move the cold run is in the issue-21 notes above ("What would close the
+gap"): fewer stored or exported commitment-grain outputs per run, and the checks as one SQL scan.
+"""
+
+
+PROFILE_NOTES_10M_REGISTER = """\
+Recorded on 612bc72 right after the profile above, on the snapshot whose only large input is the
+register (what "hkam register cold" measures against dlt scd2 and the SQL peer). The profiled flow
+ran 175.2 s on a machine that had slowed (the same steps took longer than in the run above): land
+2.3 s, read 32.7 s, validate and transform 46.1 s, merge 24.7 s, status proposals 2.0 s, marts
+41.8 s (largest_commitments 25.6 s, investment_phased 9.4 s, largest_investors 4.1 s), reports
+and exports 22.5 s (the two commitment-grain Parquet exports 8.4 and 9.8 s). The split is that of
+hkam cold without its fixed inputs: marts 21%, reading 16%, the parts 18%, the merge 13%, reports
+12% (exports 10%), imports 5%. Against the peers: the register path proper (read, validate and
+transform, merge: 95.7 s in the benchmark, 103.5 s here) is 1.2 times the SQL peer's whole run
+and 1.6 times dlt scd2's; the marts, exports and reports (about 53 s in the benchmark) are what
+the peers do not make, and with them hkam is 2.0 and 2.7 times.
 """
 
 
