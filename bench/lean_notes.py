@@ -474,8 +474,8 @@ then, / sql peer 2.58 and 1.97; naive / hkam cold moves most, 1.52 to 2.05 at 1M
 3.71 at 10M, because the pandas pipeline slows more than hkam on a slower host). Steps of the
 register cold runs (Prefect's task times, medians over the runs): at 1M land 0.25 s, read
 3.7 s, validate and transform 5.4 s, load 2.2 s, status 0.37 s, marts 3.7 s, reports, exports and
-the flow's own work about 3.9 s (flow 19.8 s of 22.1 s); at 10M land 5.8 s, read 33.7 s, validate and transform
-42.2 s, load 19.9 s, status 1.9 s, marts 31.6 s, reports and exports about 21 s (flow 156.6 s of
+the flow's own work about 3.9 s (flow 19.8 s of 22.1 s); at 10M land 5.8 s, read 33.7 s,
+validate and transform 42.2 s, load 19.9 s, status 1.9 s, marts 31.6 s, reports and exports about 21 s (flow 156.6 s of
 159.6 s). The register path proper (read, validate and transform, load) took 11.4 s at 1M and
 95.7 s at 10M: 1.29 and 1.20 times the SQL peer's whole run, 1.25 and 1.61 times dlt scd2's.
 py-spy profiles of the same code, recorded right after (the 10M sections below and
