@@ -469,22 +469,21 @@ cold against dlt scd2 2.43 and 2.68 (missed), against the SQL peer 2.52 and 2.00
 at 1M) and 3.71 (missed at 10M); peak RSS 1,676 and 2,322 MB, no-change 3.38 and 3.23 s, worst
 mart p95 20.7 and 42.5 ms (all met): 5 of 7 targets met at 1M, 4 of 8 at 10M.
 
-The same ratios as the morning's within their noise (register cold / dlt scd2 2.54 and 2.60
-then, / sql peer 2.58 and 1.97; naive / hkam cold moves most, 1.52 to 2.05 at 1M and 3.29 to
-3.71 at 10M, because the pandas pipeline slows more than hkam on a slower host). Steps of the
-register cold runs (Prefect's task times, medians over the runs): at 1M land 0.25 s, read
-3.7 s, validate and transform 5.4 s, load 2.2 s, status 0.37 s, marts 3.7 s, reports, exports and
-the flow's own work about 3.9 s (flow 19.8 s of 22.1 s); at 10M land 5.8 s, read 33.7 s,
-validate and transform 42.2 s, load 19.9 s, status 1.9 s, marts 31.6 s, reports and exports about 21 s (flow 156.6 s of
-159.6 s). The register path proper (read, validate and transform, load) took 11.4 s at 1M and
-95.7 s at 10M: 1.29 and 1.20 times the SQL peer's whole run, 1.25 and 1.61 times dlt scd2's.
-py-spy profiles of the same code, recorded right after (the 10M sections below and
-bench/results/profile_1m_register.*, 2,333 samples at 50 Hz): at 1M imports are 30% of the
-busy samples (the 5.74 s import floor alone is 65% of the SQL peer's whole run), reading 13%, the
-register parts 12%, marts 10%, reports 7% (exports 5%), the merge 7%; at 10M (register only)
-marts 21%, reading 16%, the parts 18%, the merge 13%, reports 12% (exports 10%), imports 5%.
-So the conclusion of the sixth pass stands: the register path proper is near the peers' speed,
-and what a run makes besides it (the stored commitment-grain marts, their two Parquet exports,
-the reports and Data Docs, and at 1M the imports) is the gap; closing it is the decision
-described above.
+The same ratios as the morning's within their noise (register cold / dlt scd2 2.54 and 2.60 then, /
+sql peer 2.58 and 1.97; naive / hkam cold moves most, 1.52 to 2.05 at 1M and 3.29 to 3.71 at 10M,
+because the pandas pipeline slows more than hkam on a slower host). Steps of the register cold runs
+(Prefect's task times, medians over the runs): at 1M land 0.25 s, read 3.7 s, validate and
+transform 5.4 s, load 2.2 s, status 0.37 s, marts 3.7 s, reports, exports and the flow's own work
+about 3.9 s (flow 19.8 s of 22.1 s); at 10M land 5.8 s, read 33.7 s, validate and transform 42.2 s,
+load 19.9 s, status 1.9 s, marts 31.6 s, reports and exports about 21 s (flow 156.6 s of 159.6 s).
+The register path proper (read, validate and transform, load) took 11.4 s at 1M and 95.7 s at 10M:
+1.29 and 1.20 times the SQL peer's whole run, 1.25 and 1.61 times dlt scd2's. py-spy profiles of
+the same code, recorded right after (the 10M sections below and
+bench/results/profile_1m_register.*, 2,333 samples at 50 Hz): at 1M imports are 30% of the busy
+samples (the 5.74 s import floor alone is 65% of the SQL peer's whole run), reading 13%, the
+register parts 12%, marts 10%, reports 7% (exports 5%), the merge 7%; at 10M (register only) marts
+21%, reading 16%, the parts 18%, the merge 13%, reports 12% (exports 10%), imports 5%. So the
+conclusion of the sixth pass stands: the register path proper is near the peers' speed, and what a
+run makes besides it (the stored commitment-grain marts, their two Parquet exports, the reports and
+Data Docs, and at 1M the imports) is the gap; closing it is the decision described above.
 """
