@@ -481,9 +481,9 @@ The register path proper (read, validate and transform, load) took 11.4 s at 1M 
 the same code, recorded right after (the 10M sections below and
 bench/results/profile_1m_register.*, 2,333 samples at 50 Hz): at 1M imports are 30% of the busy
 samples (the 5.74 s import floor alone is 65% of the SQL peer's whole run), reading 13%, the
-register parts 12%, marts 10%, reports 7% (exports 5%), the merge 7%; at 10M (register only) marts
-21%, reading 16%, the parts 18%, the merge 13%, reports 12% (exports 10%), imports 5%. So the
-conclusion of the sixth pass stands: the register path proper is near the peers' speed, and what a
-run makes besides it (the stored commitment-grain marts, their two Parquet exports, the reports and
-Data Docs, and at 1M the imports) is the gap; closing it is the decision described above.
+register parts 12%, marts 10%, reports 7% (exports 5%), the merge 7%; at 10M the sections below. So
+the conclusion of the sixth pass stands: the register path proper is near the peers' speed, and
+what a run makes besides it (the stored commitment-grain marts, their two Parquet exports, the
+reports and Data Docs, and at 1M the imports) is the gap; closing it is the decision described
+above.
 """

@@ -168,7 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
-    parser.add_argument("--analyse-only", action="store_true")
+    parser.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="re-read the recorded stacks (give the --rate they were recorded at)",
+    )
     parser.add_argument(
         "--register-only", action="store_true", help="the register-only snapshot (issue 21)"
     )
@@ -190,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         f"so they overlap; functions are self time. Flame data: bench/results/profile_{size}.txt "
         f"(collapsed stacks), bench/results/profile_{size}.svg."
     )
-    title = f"hkam cold, {args.rows:,} rows, py-spy ({result['samples']} samples)"
+    run = "hkam register cold" if args.register_only else "hkam cold"
+    title = f"{run}, {args.rows:,} rows, py-spy ({result['samples']} samples)"
     (RESULTS / f"profile_{size}.svg").write_text(icicle_svg(stacks, title), encoding="utf-8")
     (RESULTS / f"profile_{size}.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))

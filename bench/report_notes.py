@@ -136,11 +136,8 @@ ran 175.2 s on a machine that had slowed (the same steps took longer than in the
 2.3 s, read 32.7 s, validate and transform 46.1 s, merge 24.7 s, status proposals 2.0 s, marts
 41.8 s (largest_commitments 25.6 s, investment_phased 9.4 s, largest_investors 4.1 s), reports
 and exports 22.5 s (the two commitment-grain Parquet exports 8.4 and 9.8 s). The split is that of
-hkam cold without its fixed inputs: marts 21%, reading 16%, the parts 18%, the merge 13%, reports
-12% (exports 10%), imports 5%. Against the peers: the register path proper (read, validate and
-transform, merge: 95.7 s in the benchmark, 103.5 s here) is 1.2 times the SQL peer's whole run
-and 1.6 times dlt scd2's; the marts, exports and reports (about 53 s in the benchmark) are what
-the peers do not make, and with them hkam is 2.0 and 2.7 times.
+hkam cold above without its fixed inputs; how it compares with the peers is the seventh pass in
+the issue-21 notes.
 """
 
 
